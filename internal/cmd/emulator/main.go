@@ -1,0 +1,91 @@
+// Command emulator runs the local Microsoft Graph entitlement-management
+// emulator in the foreground on a loopback address.
+//
+//	EMULATOR_ADDR     listen address (default 127.0.0.1:8787); loopback only
+//	EMULATOR_FIXTURE  fixture file to load (default examples/emulator/fixture.json)
+//	EMULATOR_TOKEN    bearer token to accept (default emulator-token)
+//	EMULATOR_CLOUD    global (default), usgov or china
+//	EMULATOR_PROCESSING_DELAY, EMULATOR_DELIVERY_DELAY  Go durations (default 0s, 1s)
+//
+// It prints EMULATOR_URL=<root without /v1.0> and EMULATOR_TOKEN=<token>
+// before serving, so scripts can read them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "emulator:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func run() error {
+	addr := env("EMULATOR_ADDR", "127.0.0.1:8787")
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("EMULATOR_ADDR %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("EMULATOR_ADDR %q: the emulator listens on loopback addresses only", addr)
+	}
+	opts := emulator.Options{Token: env("EMULATOR_TOKEN", emulator.DefaultToken), Cloud: env("EMULATOR_CLOUD", emulator.CloudGlobal)}
+	for _, d := range []struct {
+		name, def string
+		into      *time.Duration
+	}{{"EMULATOR_PROCESSING_DELAY", "0s", &opts.ProcessingDelay}, {"EMULATOR_DELIVERY_DELAY", "1s", &opts.DeliveryDelay}} {
+		v, err := time.ParseDuration(env(d.name, d.def))
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		*d.into = v
+	}
+	if path := env("EMULATOR_FIXTURE", "examples/emulator/fixture.json"); path != "none" {
+		f, err := emulator.LoadFixture(path)
+		if err != nil {
+			return err
+		}
+		opts.Fixture = f
+	}
+	srv, err := emulator.New(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("EMULATOR_URL=http://%s\nEMULATOR_TOKEN=%s\n", ln.Addr(), srv.Token())
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}()
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

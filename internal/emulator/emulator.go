@@ -1,0 +1,362 @@
+// Package emulator is a local stand-in for the Microsoft Graph v1.0
+// entitlement-management API: users, catalogs, access packages, assignment
+// policies, assignment requests and assignments, with the request lifecycle,
+// OData conventions, errors and faults of ../shared/graph-api-spec.md.
+//
+// A Server is an http.Handler, so tests can run one with httptest.NewServer;
+// cmd/emulator runs one standalone. Test controls live under /_emulator/.
+package emulator
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	mrand "math/rand"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Cloud profiles (spec §11). The US Government and China clouds have no
+// v1.0 resume action and no justification on requests.
+const (
+	CloudGlobal = "global"
+	CloudUSGov  = "usgov"
+	CloudChina  = "china"
+)
+
+// DefaultToken is the static bearer token a new emulator accepts.
+const DefaultToken = "emulator-token"
+
+// Options configure a Server. The zero value is a global-cloud emulator with
+// no delays that accepts DefaultToken.
+type Options struct {
+	// Token is the static bearer token accepted as an application identity.
+	Token string
+	// Cloud is CloudGlobal (default), CloudUSGov or CloudChina.
+	Cloud string
+	// ProcessingDelay is how long a request stays submitted before it moves on;
+	// DeliveryDelay how long it stays delivering. Zero for fast tests.
+	ProcessingDelay, DeliveryDelay time.Duration
+	// PageSize is the server-driven page size of collections when the caller
+	// sends no $top (default 100).
+	PageSize int
+	// Seed makes probabilistic faults repeatable (0: a fixed default seed).
+	Seed int64
+	// Fixture, if set, is loaded at start and again on reset.
+	Fixture *Fixture
+}
+
+// Identity is who a bearer token stands for.
+type Identity struct {
+	// Kind is "application" or "delegated".
+	Kind string `json:"kind"`
+	// ObjectID is the service principal's or the signed-in user's object id.
+	ObjectID    string `json:"objectId"`
+	DisplayName string `json:"displayName,omitempty"`
+}
+
+// Server is the emulator. It is safe for concurrent use.
+type Server struct {
+	mu         sync.Mutex
+	opts       Options
+	st         *store
+	offset     time.Duration // clock offset from real time
+	tokens     map[string]Identity
+	faults     []*Fault
+	behaviours []*Behaviour
+	lag        time.Duration
+	metrics    map[string]*RouteMetrics
+	rnd        *mrand.Rand
+}
+
+// New returns an emulator with the given options, its fixture loaded.
+func New(opts Options) (*Server, error) {
+	if opts.Token == "" {
+		opts.Token = DefaultToken
+	}
+	switch opts.Cloud {
+	case "":
+		opts.Cloud = CloudGlobal
+	case CloudGlobal, CloudUSGov, CloudChina:
+	default:
+		return nil, fmt.Errorf("unknown cloud profile %q: use %q, %q or %q", opts.Cloud, CloudGlobal, CloudUSGov, CloudChina)
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 100
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	s := &Server{opts: opts}
+	if err := s.Reset(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// MustNew is New for tests and examples whose options are known to be good.
+func MustNew(opts Options) *Server {
+	s, err := New(opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Reset empties the store, faults, behaviours, metrics and clock offset, and
+// loads the fixture again.
+func (s *Server) Reset() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st = newStore()
+	s.offset = 0
+	s.faults = nil
+	s.behaviours = nil
+	s.lag = 0
+	s.metrics = map[string]*RouteMetrics{}
+	s.rnd = mrand.New(mrand.NewSource(s.opts.Seed))
+	s.tokens = map[string]Identity{s.opts.Token: {Kind: "application", ObjectID: "00000000-0000-0000-0000-0000000000a1", DisplayName: "Terraform"}}
+	if s.opts.Fixture != nil {
+		return s.loadFixtureLocked(s.opts.Fixture)
+	}
+	return nil
+}
+
+// Token returns the static token the emulator accepts.
+func (s *Server) Token() string { return s.opts.Token }
+
+// now is the emulator's clock: real time plus the offset tests set. Times are
+// kept to the millisecond, as Graph renders them.
+func (s *Server) now() time.Time {
+	return time.Now().UTC().Add(s.offset).Truncate(time.Millisecond)
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// call is one Graph request as the handlers see it.
+type call struct {
+	r        *http.Request
+	segs     []string // path segments after /v1.0
+	body     []byte
+	identity Identity
+	base     string // scheme://host of this emulator, for @odata.nextLink
+	requestID,
+	clientRequestID string
+}
+
+// response is what a handler answers; body is JSON-encoded unless text is set.
+type response struct {
+	status  int
+	body    any
+	text    string
+	headers map[string]string
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		s.serveControl(w, r)
+		return
+	}
+	c := &call{r: r, requestID: newID(), clientRequestID: r.Header.Get("client-request-id")}
+	if c.clientRequestID == "" {
+		c.clientRequestID = c.requestID
+	}
+	c.base = "http://" + r.Host
+	if r.TLS != nil {
+		c.base = "https://" + r.Host
+	}
+
+	rt, segs, gerr := s.route(r.Method, r.URL.Path)
+	c.segs = segs
+	name := "unrouted"
+	if rt != nil {
+		name = rt.name
+	}
+	m := s.countRequest(name)
+	if gerr != nil {
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
+
+	if gerr := s.authenticate(c); gerr != nil {
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
+
+	fault := s.pickFault(r.Method, name, r.URL.Path)
+	if fault != nil && fault.Latency.D > 0 {
+		select {
+		case <-time.After(fault.Latency.D):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if fault != nil && fault.Status != 0 {
+		gerr := faultError(fault)
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
+
+	body, gerr := readBody(r)
+	if gerr != nil {
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
+	c.body = body
+
+	s.mu.Lock()
+	s.advance(s.now())
+	resp, gerr := rt.handle(s, c)
+	s.mu.Unlock()
+
+	if fault != nil && fault.DropResponse {
+		// The change is committed; the caller never hears of it.
+		s.mu.Lock()
+		m.Dropped++
+		s.mu.Unlock()
+		dropConnection(w)
+		return
+	}
+	s.finish(w, c, m, resp, gerr)
+}
+
+// readBody reads the request body, undoing the gzip that kiota applies to
+// every request body by default (spec §2.7).
+func readBody(r *http.Request) ([]byte, *graphError) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	var rd io.Reader = io.LimitReader(r.Body, 16<<20)
+	switch lower(strings.TrimSpace(r.Header.Get("Content-Encoding"))) {
+	case "", "identity":
+	case "gzip":
+		gz, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, badRequest("The request body is not valid gzip: %v.", err)
+		}
+		defer gz.Close()
+		rd = io.LimitReader(gz, 16<<20)
+	default:
+		return nil, errf(415, "UnsupportedMediaType", "Content-Encoding '%s' is not supported.", r.Header.Get("Content-Encoding"))
+	}
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, badRequest("The request body could not be read: %v.", err)
+	}
+	return b, nil
+}
+
+func (s *Server) authenticate(c *call) *graphError {
+	h := c.r.Header.Get("Authorization")
+	if h == "" {
+		return errf(401, "InvalidAuthenticationToken", "Access token is empty.")
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return errf(401, "InvalidAuthenticationToken", "Access token validation failure: the Authorization header must be 'Bearer <token>'.")
+	}
+	s.mu.Lock()
+	id, known := s.tokens[strings.TrimSpace(tok)]
+	s.mu.Unlock()
+	if !known {
+		return errf(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
+	}
+	c.identity = id
+	return nil
+}
+
+// finish writes the response or the error envelope with Graph's headers.
+func (s *Server) finish(w http.ResponseWriter, c *call, m *RouteMetrics, resp *response, gerr *graphError) {
+	h := w.Header()
+	h.Set("request-id", c.requestID)
+	h.Set("client-request-id", c.clientRequestID)
+	h.Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"Emulator","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"EMULATOR"}}`)
+	status := 0
+	var payload []byte
+	if gerr != nil {
+		status = gerr.status
+		for k, v := range gerr.headers {
+			h.Set(k, v)
+		}
+		inner := map[string]any{
+			"date":              s.nowLocked().Format("2006-01-02T15:04:05"),
+			"request-id":        c.requestID,
+			"client-request-id": c.clientRequestID,
+		}
+		payload, _ = json.Marshal(map[string]any{"error": map[string]any{
+			"code": gerr.code, "message": gerr.message, "details": []any{}, "innerError": inner,
+		}})
+		h.Set("Content-Type", "application/json")
+	} else {
+		status = resp.status
+		for k, v := range resp.headers {
+			h.Set(k, v)
+		}
+		switch {
+		case resp.text != "":
+			h.Set("Content-Type", "text/plain; charset=utf-8")
+			payload = []byte(resp.text)
+		case resp.body != nil:
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(resp.body)
+			payload = bytes.TrimRight(buf.Bytes(), "\n")
+			h.Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
+		}
+	}
+	s.mu.Lock()
+	m.record(status)
+	s.mu.Unlock()
+	w.WriteHeader(status)
+	if len(payload) > 0 {
+		_, _ = w.Write(payload)
+	}
+}
+
+func (s *Server) nowLocked() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
+// dropConnection closes the connection without an answer, as a network fault
+// after the server committed the change would.
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+func decodeJSON(body []byte) (map[string]any, *graphError) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badRequest("Empty Payload. JSON content expected.")
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format: %v.", err)
+	}
+	if dec.More() {
+		return nil, badRequest("Unable to read JSON request payload: unexpected data after the JSON object.")
+	}
+	return m, nil
+}

@@ -1,0 +1,319 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
+)
+
+// Duration is a time.Duration that reads from JSON as a Go duration ("2s",
+// "150ms"), an ISO 8601 duration ("PT2S", "P15D") or a number of seconds.
+type Duration struct{ D time.Duration }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var n float64
+	if err := json.Unmarshal(b, &n); err == nil {
+		d.D = time.Duration(n * float64(time.Second))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration must be a string or a number of seconds")
+	}
+	v, err := parseDuration(s)
+	d.D = v
+	return err
+}
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.D.String()) }
+
+func parseDuration(s string) (time.Duration, error) {
+	if strings.HasPrefix(strings.ToUpper(s), "P") {
+		iso, err := iso8601.Parse(s)
+		if err != nil {
+			return 0, err
+		}
+		var zero time.Time
+		return iso.AddTo(zero).Sub(zero), nil
+	}
+	return time.ParseDuration(s)
+}
+
+// Fault is a rule of the fault injector. A rule matches a request by method
+// and by route (the route's name, such as "POST /assignmentRequests", or a
+// regular expression on the URL path); the first matching rule that fires
+// applies.
+type Fault struct {
+	// Method matches the HTTP method; empty matches any.
+	Method string `json:"method,omitempty"`
+	// Route matches the route name exactly (case-insensitive), e.g.
+	// "POST /assignmentRequests" or "GET /assignments/{id}".
+	Route string `json:"route,omitempty"`
+	// Path is a regular expression matched against the URL path; empty matches any.
+	Path string `json:"path,omitempty"`
+	// Status answers the request with this status (429, 503, 504, ...)
+	// without processing it. Zero: no status fault.
+	Status int `json:"status,omitempty"`
+	// RetryAfter is sent in the Retry-After header (seconds) with Status.
+	RetryAfter int `json:"retryAfter,omitempty"`
+	// Latency is added before the request is processed.
+	Latency Duration `json:"latency,omitempty"`
+	// DropResponse processes the request (the change is committed) and then
+	// closes the connection without answering.
+	DropResponse bool `json:"dropResponse,omitempty"`
+	// Probability that the rule fires for a matching request (0 or 1: always).
+	Probability float64 `json:"probability,omitempty"`
+	// Count is how many times the rule may fire (0: no limit).
+	Count int `json:"count,omitempty"`
+	// Fired is how many times it has fired (read-only).
+	Fired int `json:"fired"`
+
+	re *regexp.Regexp
+}
+
+func (f *Fault) compile() error {
+	if f.Path != "" {
+		re, err := regexp.Compile("(?i)" + f.Path)
+		if err != nil {
+			return fmt.Errorf("fault path %q: %w", f.Path, err)
+		}
+		f.re = re
+	}
+	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
+		return fmt.Errorf("fault status %d is not an error status", f.Status)
+	}
+	if f.Probability < 0 || f.Probability > 1 {
+		return fmt.Errorf("fault probability %v is not between 0 and 1", f.Probability)
+	}
+	return nil
+}
+
+func (s *Server) pickFault(method, route, path string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.Method != "" && !strings.EqualFold(f.Method, method) {
+			continue
+		}
+		if f.Route != "" && !strings.EqualFold(f.Route, route) {
+			continue
+		}
+		if f.re != nil && !f.re.MatchString(path) {
+			continue
+		}
+		if f.Count > 0 && f.Fired >= f.Count {
+			continue
+		}
+		if f.Probability > 0 && f.Probability < 1 && s.rnd.Float64() >= f.Probability {
+			continue
+		}
+		f.Fired++
+		cp := *f
+		return &cp
+	}
+	return nil
+}
+
+func faultError(f *Fault) *graphError {
+	var g *graphError
+	switch f.Status {
+	case 429:
+		g = errf(429, "TooManyRequests", "Please retry again later.")
+	case 503:
+		g = errf(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.")
+	case 504:
+		g = errf(504, "GatewayTimeout", "The gateway timed out waiting for the service.")
+	default:
+		g = errf(f.Status, "UnknownError", "Injected fault.")
+	}
+	if f.RetryAfter > 0 {
+		g.headers = map[string]string{"Retry-After": strconv.Itoa(f.RetryAfter)}
+	}
+	return g
+}
+
+// SetFaults replaces the fault rules.
+func (s *Server) SetFaults(rules []Fault) error {
+	compiled := make([]*Fault, 0, len(rules))
+	for i := range rules {
+		f := rules[i]
+		f.Fired = 0
+		if err := f.compile(); err != nil {
+			return err
+		}
+		compiled = append(compiled, &f)
+	}
+	s.mu.Lock()
+	s.faults = compiled
+	s.mu.Unlock()
+	return nil
+}
+
+// Faults returns the fault rules with how often each has fired.
+func (s *Server) Faults() []Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Fault, len(s.faults))
+	for i, f := range s.faults {
+		out[i] = *f
+	}
+	return out
+}
+
+// SetConsistencyLag makes new requests and assignments invisible to get and
+// list for d after they are created, as Graph's replication lag does.
+func (s *Server) SetConsistencyLag(d time.Duration) {
+	s.mu.Lock()
+	s.lag = d
+	s.mu.Unlock()
+}
+
+// Behaviour steers the lifecycle for requests that match it, standing in for
+// what a real tenant's resources and custom extensions do. Empty match fields
+// match everything; the first matching behaviour with uses left applies.
+type Behaviour struct {
+	AccessPackageID string `json:"accessPackageId,omitempty"`
+	PolicyID        string `json:"policyId,omitempty"`
+	TargetObjectID  string `json:"targetObjectId,omitempty"`
+	TargetEmail     string `json:"targetEmail,omitempty"`
+	// Delivery is the outcome of delivery: "delivered" (default),
+	// "deliveryFailed", "partiallyDelivered", or "stuck" (stays delivering).
+	Delivery string `json:"delivery,omitempty"`
+	// Times is how many deliveries get that outcome (0: every one). A
+	// behaviour with Times 1 and "deliveryFailed" fails once, so that a
+	// reprocess then delivers.
+	Times int `json:"times,omitempty"`
+	// DeliveryDelay overrides the server's delivery delay.
+	DeliveryDelay *Duration `json:"deliveryDelay,omitempty"`
+	// Callback makes the custom extension answer by itself, as a Logic App
+	// would: after the delay, the waiting request is resumed with State
+	// ("" to proceed, "denied" or "canceled").
+	Callback *Callback `json:"callback,omitempty"`
+
+	used int
+}
+
+// Callback is an automatic custom-extension callback.
+type Callback struct {
+	After Duration `json:"after"`
+	State string   `json:"state,omitempty"`
+}
+
+// SetBehaviours replaces the behaviours.
+func (s *Server) SetBehaviours(bs []Behaviour) error {
+	out := make([]*Behaviour, 0, len(bs))
+	for i := range bs {
+		b := bs[i]
+		switch b.Delivery {
+		case "", "delivered", "deliveryFailed", "partiallyDelivered", "stuck":
+		default:
+			return fmt.Errorf("behaviour delivery %q: use delivered, deliveryFailed, partiallyDelivered or stuck", b.Delivery)
+		}
+		if b.Callback != nil {
+			switch b.Callback.State {
+			case "", "denied", "canceled":
+			default:
+				return fmt.Errorf("behaviour callback state %q: use \"\", denied or canceled", b.Callback.State)
+			}
+		}
+		b.used = 0
+		out = append(out, &b)
+	}
+	s.mu.Lock()
+	s.behaviours = out
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Server) behaviourFor(r *request, forDelivery bool) *Behaviour {
+	subj := s.st.subjects[r.targetID]
+	for _, b := range s.behaviours {
+		if b.AccessPackageID != "" && !strings.EqualFold(b.AccessPackageID, r.packageID) {
+			continue
+		}
+		if b.PolicyID != "" && !strings.EqualFold(b.PolicyID, r.policyID) {
+			continue
+		}
+		if b.TargetObjectID != "" && (subj == nil || !strings.EqualFold(b.TargetObjectID, subj.objectID)) {
+			continue
+		}
+		if b.TargetEmail != "" && (subj == nil || !strings.EqualFold(b.TargetEmail, subj.email)) {
+			continue
+		}
+		if forDelivery && b.Times > 0 && b.used >= b.Times {
+			continue
+		}
+		return b
+	}
+	return nil
+}
+
+// RouteMetrics counts what a route received and how it answered.
+type RouteMetrics struct {
+	Requests  int         `json:"requests"`
+	Throttled int         `json:"throttled"`
+	Failed    int         `json:"failed"`
+	Dropped   int         `json:"dropped"`
+	ByStatus  map[int]int `json:"byStatus"`
+}
+
+func (m *RouteMetrics) record(status int) {
+	m.ByStatus[status]++
+	switch {
+	case status == 429:
+		m.Throttled++
+	case status >= 500:
+		m.Failed++
+	}
+}
+
+func (s *Server) countRequest(route string) *RouteMetrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.metrics[route]
+	if m == nil {
+		m = &RouteMetrics{ByStatus: map[int]int{}}
+		s.metrics[route] = m
+	}
+	m.Requests++
+	return m
+}
+
+// Metrics returns a copy of the per-route counters, keyed by route name such
+// as "POST /assignmentRequests" or "GET /assignments/{id}".
+func (s *Server) Metrics() map[string]RouteMetrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]RouteMetrics, len(s.metrics))
+	for k, m := range s.metrics {
+		cp := *m
+		cp.ByStatus = make(map[int]int, len(m.ByStatus))
+		for st, n := range m.ByStatus {
+			cp.ByStatus[st] = n
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// Count returns how many requests a route received.
+func (s *Server) Count(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.metrics[route]; m != nil {
+		return m.Requests
+	}
+	return 0
+}
+
+// ResetMetrics zeroes the counters.
+func (s *Server) ResetMetrics() {
+	s.mu.Lock()
+	s.metrics = map[string]*RouteMetrics{}
+	s.mu.Unlock()
+}

@@ -1,0 +1,396 @@
+package emulator
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// graphError is an error that a handler answers with Graph's OData error
+// envelope (spec §10.1). Every one has a code and a non-null message: the Go
+// SDK dereferences the message without a nil check.
+type graphError struct {
+	status  int
+	code    string
+	message string
+	headers map[string]string
+}
+
+func (e *graphError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.message) }
+
+func errf(status int, code, format string, args ...any) *graphError {
+	return &graphError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(format string, args ...any) *graphError {
+	return errf(400, "BadRequest", format, args...)
+}
+
+func invalidRequest(format string, args ...any) *graphError {
+	return errf(400, "InvalidRequest", format, args...)
+}
+
+func notFound(kind, id string) *graphError {
+	return errf(404, "ResourceNotFound", "The %s with id '%s' was not found.", kind, id)
+}
+
+// ---- $filter -------------------------------------------------------------
+
+// A filter is a conjunction of comparisons: the subset of OData that the
+// entitlement-management collections document (spec §5), with property paths
+// and enum literals matched case-insensitively.
+type comparison struct {
+	path string // lower case, e.g. "accesspackage/id"
+	op   string // eq ne gt ge lt le
+	lit  literal
+}
+
+type literal struct {
+	isNull bool
+	str    string
+	time   *time.Time
+	b      *bool
+	num    *float64
+}
+
+func (l literal) String() string {
+	switch {
+	case l.isNull:
+		return "null"
+	case l.time != nil:
+		return l.time.Format(time.RFC3339Nano)
+	case l.b != nil:
+		return strconv.FormatBool(*l.b)
+	case l.num != nil:
+		return strconv.FormatFloat(*l.num, 'f', -1, 64)
+	}
+	return l.str
+}
+
+type filter []comparison
+
+// parseFilter parses "a eq 'x' and b/c gt 2024-01-01T00:00:00Z". Parentheses
+// around the whole clause or a comparison are accepted; "or" and "not" are not
+// in the documented subset and are rejected like other unsupported clauses.
+func parseFilter(s string, allowed map[string]bool) (filter, *graphError) {
+	toks, gerr := tokenize(s)
+	if gerr != nil {
+		return nil, gerr
+	}
+	// Drop balanced parentheses: with "and" only they do not change meaning.
+	depth := 0
+	var flat []string
+	for _, t := range toks {
+		switch t {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth < 0 {
+				return nil, badRequest("Invalid filter clause: unbalanced parentheses in '%s'.", s)
+			}
+		default:
+			flat = append(flat, t)
+		}
+	}
+	if depth != 0 {
+		return nil, badRequest("Invalid filter clause: unbalanced parentheses in '%s'.", s)
+	}
+	var f filter
+	for i := 0; i < len(flat); {
+		if i+3 > len(flat) {
+			return nil, badRequest("Invalid filter clause: incomplete expression in '%s'.", s)
+		}
+		path, op, lit := lower(flat[i]), lower(flat[i+1]), flat[i+2]
+		if !allowed[path] {
+			return nil, badRequest("Invalid filter clause: filtering on property '%s' is not supported.", flat[i])
+		}
+		switch op {
+		case "eq", "ne", "gt", "ge", "lt", "le":
+		default:
+			return nil, badRequest("Invalid filter clause: operator '%s' is not supported.", flat[i+1])
+		}
+		l, gerr := parseLiteral(lit)
+		if gerr != nil {
+			return nil, gerr
+		}
+		f = append(f, comparison{path: path, op: op, lit: l})
+		i += 3
+		if i < len(flat) {
+			if lower(flat[i]) != "and" {
+				return nil, badRequest("Invalid filter clause: '%s' is not supported; combine clauses with 'and'.", flat[i])
+			}
+			i++
+			if i == len(flat) {
+				return nil, badRequest("Invalid filter clause: nothing follows 'and'.")
+			}
+		}
+	}
+	return f, nil
+}
+
+func tokenize(s string) ([]string, *graphError) {
+	var toks []string
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			i++
+		case c == '(' || c == ')':
+			toks = append(toks, string(c))
+			i++
+		case c == '\'':
+			var b strings.Builder
+			b.WriteByte('\'')
+			j := i + 1
+			closed := false
+			for j < len(s) {
+				if s[j] == '\'' {
+					if j+1 < len(s) && s[j+1] == '\'' {
+						b.WriteByte('\'')
+						j += 2
+						continue
+					}
+					closed = true
+					j++
+					break
+				}
+				b.WriteByte(s[j])
+				j++
+			}
+			if !closed {
+				return nil, badRequest("Invalid filter clause: unterminated string literal.")
+			}
+			toks = append(toks, b.String())
+			i = j
+		default:
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '(' && s[j] != ')' {
+				j++
+			}
+			toks = append(toks, s[i:j])
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+func parseLiteral(tok string) (literal, *graphError) {
+	if strings.HasPrefix(tok, "'") {
+		return literal{str: tok[1:]}, nil
+	}
+	switch lower(tok) {
+	case "null":
+		return literal{isNull: true}, nil
+	case "true", "false":
+		b := lower(tok) == "true"
+		return literal{b: &b}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, tok); err == nil {
+		t = t.UTC()
+		return literal{time: &t}, nil
+	}
+	if n, err := strconv.ParseFloat(tok, 64); err == nil {
+		return literal{num: &n}, nil
+	}
+	// OData v4 also accepts bare GUIDs.
+	if isGUID(tok) {
+		return literal{str: tok}, nil
+	}
+	return literal{}, badRequest("Invalid filter clause: cannot read the literal '%s'.", tok)
+}
+
+// match evaluates the filter; get returns the value at a (lower-case) path:
+// a string, a *time.Time, or nil for null.
+func (f filter) match(get func(path string) any) bool {
+	for _, c := range f {
+		if !c.holds(get(c.path)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c comparison) holds(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		switch c.op {
+		case "eq":
+			return c.lit.isNull
+		case "ne":
+			return !c.lit.isNull
+		}
+		return false
+	case string:
+		if c.lit.isNull {
+			return c.op == "ne"
+		}
+		cmp := strings.Compare(lower(x), lower(c.lit.String()))
+		return compareResult(c.op, cmp)
+	case *time.Time:
+		if x == nil {
+			return (c.op == "eq") == c.lit.isNull
+		}
+		if c.lit.time == nil {
+			return c.op == "ne"
+		}
+		return compareResult(c.op, x.Compare(*c.lit.time))
+	case bool:
+		if c.lit.b == nil {
+			return c.op == "ne"
+		}
+		return compareResult(c.op, map[bool]int{true: 0, false: 1}[x == *c.lit.b])
+	}
+	return false
+}
+
+func compareResult(op string, cmp int) bool {
+	switch op {
+	case "eq":
+		return cmp == 0
+	case "ne":
+		return cmp != 0
+	case "gt":
+		return cmp > 0
+	case "ge":
+		return cmp >= 0
+	case "lt":
+		return cmp < 0
+	case "le":
+		return cmp <= 0
+	}
+	return false
+}
+
+// eqValue returns the literal compared with "eq" at path, if the filter has one.
+// List handlers use it to pick an index instead of scanning the whole store.
+func (f filter) eqValue(path string) (string, bool) {
+	for _, c := range f {
+		if c.path == path && c.op == "eq" && !c.lit.isNull {
+			return c.lit.String(), true
+		}
+	}
+	return "", false
+}
+
+// ---- $expand and $select ----------------------------------------------------
+
+type expandItem struct {
+	name   string // as the caller spelled it, matched case-insensitively
+	expand []expandItem
+	sel    []string
+}
+
+// parseExpand reads "assignment($expand=target;$select=id),accessPackage".
+func parseExpand(s string) ([]expandItem, *graphError) {
+	var items []expandItem
+	for _, part := range splitTop(s, ',') {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, opts := part, ""
+		if i := strings.IndexByte(part, '('); i >= 0 {
+			if !strings.HasSuffix(part, ")") {
+				return nil, badRequest("Invalid $expand clause '%s'.", part)
+			}
+			name, opts = strings.TrimSpace(part[:i]), part[i+1:len(part)-1]
+		}
+		it := expandItem{name: name}
+		for _, o := range splitTop(opts, ';') {
+			o = strings.TrimSpace(o)
+			if o == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(o, "=")
+			if !ok {
+				return nil, badRequest("Invalid $expand option '%s'.", o)
+			}
+			switch lower(strings.TrimSpace(k)) {
+			case "$expand":
+				sub, gerr := parseExpand(v)
+				if gerr != nil {
+					return nil, gerr
+				}
+				it.expand = sub
+			case "$select":
+				it.sel = parseSelect(v)
+			default:
+				return nil, badRequest("The query option '%s' is not supported inside $expand.", k)
+			}
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+func splitTop(s string, sep byte) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case sep:
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+func parseSelect(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// applySelect keeps id, the selected properties and the expanded navigations.
+// Property names match case-insensitively; the output keeps Graph's casing.
+func applySelect(m map[string]any, sel []string, expanded []expandItem) map[string]any {
+	if len(sel) == 0 {
+		return m
+	}
+	keep := map[string]bool{"id": true}
+	for _, s := range sel {
+		keep[lower(s)] = true
+	}
+	for _, e := range expanded {
+		keep[lower(e.name)] = true
+	}
+	out := map[string]any{}
+	for k, v := range m {
+		if keep[lower(k)] || strings.HasPrefix(k, "@odata.") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
