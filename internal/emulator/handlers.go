@@ -303,7 +303,9 @@ func (s *Server) requestsForCurrentUser(c *call) (*response, *graphError) {
 	var keep func(*request) bool
 	switch on {
 	case "target":
-		keep = func(r *request) bool { return s.subjectObject(r.targetID) == me || s.subjectObject(r.requestorID) == me }
+		keep = func(r *request) bool {
+			return s.subjectObject(r.targetID) == me || s.subjectObject(r.requestorID) == me
+		}
 	case "createdby":
 		keep = func(r *request) bool { return s.subjectObject(r.requestorID) == me }
 	case "approver":

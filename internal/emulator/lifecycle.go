@@ -30,8 +30,10 @@ func (r *request) setState(state string) {
 	r.status = statusFor[state]
 }
 
-func isAdd(r *request) bool    { return r.requestType == "adminAdd" || r.requestType == "userAdd" }
-func isRemove(r *request) bool { return r.requestType == "adminRemove" || r.requestType == "userRemove" }
+func isAdd(r *request) bool { return r.requestType == "adminAdd" || r.requestType == "userAdd" }
+func isRemove(r *request) bool {
+	return r.requestType == "adminRemove" || r.requestType == "userRemove"
+}
 func isUser(r *request) bool {
 	return r.requestType == "userAdd" || r.requestType == "userUpdate" || r.requestType == "userRemove"
 }
