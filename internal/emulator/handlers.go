@@ -442,7 +442,7 @@ func (s *Server) reprocessRequest(c *call) (*response, *graphError) {
 		return nil, invalidRequest("The request %s completed on %s, more than 14 days ago, and can no longer be reprocessed; cancel it and submit a new request.", r.id, r.completed.Format(time.RFC3339))
 	}
 	if other := s.st.openByPair[pairKey(r.packageID, r.targetID)]; other != nil && other != r {
-		return nil, errf(400, "ExistingOpenRequest", "There is already an open request (%s) for this target and access package.", other.id)
+		return nil, existingOpen(other)
 	}
 	r.completed = nil
 	s.reopen(r)

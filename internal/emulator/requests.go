@@ -84,7 +84,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 		return nil, invalidRequest("A %s request takes no answers.", rt)
 	}
 	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil {
-		return nil, errf(400, "ExistingOpenRequest", "There is already an open request (%s, state %s) for this target and access package.", open.id, open.state)
+		return nil, existingOpen(open)
 	}
 	r.requestorID = s.subjectForCaller(c.identity).id
 	r.setState("submitted")
@@ -172,6 +172,9 @@ func (s *Server) prepareAdd(c *call, r *request, asg map[string]any) *graphError
 		return invalidRequest("assignment.targetId (or assignment.target with objectId or email) is required for a %s request.", r.requestType)
 	}
 	r.targetID = subj.id
+	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil {
+		return existingOpen(open)
+	}
 	for _, aid := range s.st.asgByTarget[subj.id] {
 		a := s.st.assignments[aid]
 		if a.live() && a.packageID == pkg.id && a.policyID == p.id {
@@ -204,6 +207,10 @@ func (s *Server) prepareChange(c *call, r *request, asg map[string]any) *graphEr
 	}
 	r.packageID, r.policyID, r.targetID, r.assignmentID = a.packageID, a.policyID, a.targetID, a.id
 	return nil
+}
+
+func existingOpen(open *request) *graphError {
+	return errf(400, "ExistingOpenRequest", "There is already an open request (%s, state %s) for this target and access package.", open.id, open.state)
 }
 
 func firstNonEmpty(vs ...string) string {

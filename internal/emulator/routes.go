@@ -150,7 +150,7 @@ type query struct {
 }
 
 func parseQuery(c *call, filterPaths map[string]bool, entity string, list bool) (*query, *graphError) {
-	v := c.r.URL.Query()
+	v := splitQuery(c.r.URL.RawQuery)
 	q := &query{rawQuery: v}
 	for k := range v {
 		switch lower(k) {
@@ -209,6 +209,26 @@ func parseQuery(c *call, filterPaths map[string]bool, entity string, list bool) 
 	}
 	q.count = strings.EqualFold(get("$count"), "true")
 	return q, nil
+}
+
+// splitQuery parses a query string with only '&' as the separator. Go's
+// url.ParseQuery drops every pair that contains ';', but OData uses ';'
+// inside $expand options: $expand=assignment($expand=target;$select=id).
+func splitQuery(raw string) url.Values {
+	v := url.Values{}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(pair, "=")
+		uk, err1 := url.QueryUnescape(k)
+		uv, err2 := url.QueryUnescape(val)
+		if err1 != nil || err2 != nil {
+			uk, uv = k, val
+		}
+		v[uk] = append(v[uk], uv)
+	}
+	return v
 }
 
 // Navigations that may be expanded, by entity, and what each leads to.

@@ -1,0 +1,187 @@
+// Package graph is the provider's one Microsoft Graph client. It builds the
+// msgraph-sdk-go request adapter (credential, base URL, allowed hosts,
+// middleware), offers typed entitlement-management operations that take and
+// return small structs of our own, classifies Graph's errors, retries what is
+// safe to retry, and follows assignment requests until they settle.
+//
+// It knows Graph and nothing about Terraform. It deliberately does not import
+// the root msgraph-sdk-go package (spec §12.1): only the identitygovernance
+// request builders and the models.
+package graph
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	abs "github.com/microsoft/kiota-abstractions-go"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
+	khttp "github.com/microsoft/kiota-http-go"
+	jsonser "github.com/microsoft/kiota-serialization-json-go"
+	textser "github.com/microsoft/kiota-serialization-text-go"
+	core "github.com/microsoftgraph/msgraph-sdk-go-core"
+	ig "github.com/microsoftgraph/msgraph-sdk-go/identitygovernance"
+)
+
+// Config says where Graph is and how to authenticate.
+type Config struct {
+	// BaseURL is the Graph root including the version, e.g.
+	// "https://graph.microsoft.com/v1.0".
+	BaseURL string
+	// Exactly one of Credential (with Scopes) or StaticToken.
+	Credential  azcore.TokenCredential
+	Scopes      []string
+	StaticToken string
+	// Transport replaces the network transport under kiota's middleware (tests).
+	Transport http.RoundTripper
+	// Timeout bounds one HTTP exchange (default 100 s, kiota's).
+	Timeout time.Duration
+	// Retry tunes the retry policy; zero values take the defaults.
+	Retry RetryPolicy
+	// UserAgent is added to kiota's User-Agent.
+	UserAgent string
+}
+
+// Client is safe for concurrent use; build one per provider configuration.
+type Client struct {
+	adapter *core.GraphRequestAdapterBase
+	em      *ig.EntitlementManagementRequestBuilder
+	base    string
+	retry   RetryPolicy
+}
+
+var registerSerializers sync.Once
+
+// sdkOptions identifies the SDK in Graph's telemetry header, as the root
+// package would.
+var sdkOptions = core.GraphClientOptions{GraphServiceLibraryVersion: "1.89.0"}
+
+// New builds a client. The base URL's host is the only host that receives a
+// token: kiota's allowed-hosts check silently drops the Authorization header
+// for any other host (spec §12.4), and we rely on that rather than fight it.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("graph base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+	}
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("graph base URL %q: plain http is only allowed for a loopback emulator", cfg.BaseURL)
+	}
+	hosts := []string{strings.ToLower(u.Hostname())}
+	var tokens absauth.AccessTokenProvider
+	switch {
+	case cfg.StaticToken != "" && cfg.Credential != nil:
+		return nil, fmt.Errorf("graph client: a static token and a credential were both given")
+	case cfg.StaticToken != "":
+		tokens = &staticToken{token: cfg.StaticToken, hosts: absauth.NewAllowedHostsValidator(hosts)}
+	case cfg.Credential != nil:
+		if len(cfg.Scopes) == 0 {
+			return nil, fmt.Errorf("graph client: a credential needs the cloud's .default scope")
+		}
+		tokens = &credentialToken{cred: cfg.Credential, scopes: cfg.Scopes, hosts: absauth.NewAllowedHostsValidator(hosts)}
+	default:
+		return nil, fmt.Errorf("graph client: no credential and no token")
+	}
+	registerSerializers.Do(func() {
+		abs.RegisterDefaultSerializer(func() absser.SerializationWriterFactory { return jsonser.NewJsonSerializationWriterFactory() })
+		abs.RegisterDefaultSerializer(func() absser.SerializationWriterFactory { return textser.NewTextSerializationWriterFactory() })
+		abs.RegisterDefaultDeserializer(func() absser.ParseNodeFactory { return jsonser.NewJsonParseNodeFactory() })
+		abs.RegisterDefaultDeserializer(func() absser.ParseNodeFactory { return textser.NewTextParseNodeFactory() })
+	})
+
+	// kiota's retry handler would re-send a POST after a 503 or 504, which can
+	// duplicate an assignment request whose first attempt Graph had accepted
+	// (spec §12.3). It is switched off; Client.call retries instead, knowing
+	// which operations are safe to repeat.
+	kiotaMW, err := khttp.GetDefaultMiddlewaresWithOptions(&khttp.RetryHandlerOptions{
+		ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return false },
+	})
+	if err != nil {
+		return nil, err
+	}
+	mw := append([]khttp.Middleware{core.NewGraphTelemetryHandler(&sdkOptions)}, kiotaMW...)
+	parent := cfg.Transport
+	if parent == nil {
+		parent = khttp.GetDefaultTransport()
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = 100 * time.Second
+	}
+	httpClient := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(parent, mw...), Timeout: timeout}
+
+	adapter, err := core.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		absauth.NewBaseBearerTokenAuthenticationProvider(tokens), sdkOptions, nil, nil, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	adapter.SetBaseUrl(base)
+	c := &Client{
+		adapter: adapter,
+		// Built from the "baseurl" path parameter, not from a raw URL: kiota
+		// copies a raw URL ("request-raw-url") into every child builder, so
+		// NewIdentityGovernanceRequestBuilder(base+"/identityGovernance", …)
+		// would send every call to /identityGovernance itself.
+		em:    ig.NewIdentityGovernanceRequestBuilderInternal(map[string]string{"baseurl": base}, adapter).EntitlementManagement(),
+		base:  base,
+		retry: cfg.Retry.withDefaults(),
+	}
+	return c, nil
+}
+
+// IsLoopback reports whether a host name is a loopback address or localhost.
+func IsLoopback(host string) bool {
+	h := strings.Trim(strings.ToLower(host), "[]")
+	if h == "localhost" || h == "::1" {
+		return true
+	}
+	return strings.HasPrefix(h, "127.") && strings.Count(h, ".") == 3
+}
+
+type staticToken struct {
+	token string
+	hosts absauth.AllowedHostsValidator
+}
+
+func (p *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map[string]any) (string, error) {
+	if !p.hosts.IsUrlHostValid(u) {
+		return "", nil
+	}
+	return p.token, nil
+}
+
+func (p *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
+
+type credentialToken struct {
+	cred   azcore.TokenCredential
+	scopes []string
+	hosts  absauth.AllowedHostsValidator
+}
+
+func (p *credentialToken) GetAuthorizationToken(ctx context.Context, u *url.URL, _ map[string]any) (string, error) {
+	if !p.hosts.IsUrlHostValid(u) {
+		return "", nil
+	}
+	if u.Scheme != "https" && !IsLoopback(u.Hostname()) {
+		return "", fmt.Errorf("refusing to send a token over plain http to %s", u.Host)
+	}
+	tok, err := p.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: p.scopes})
+	if err != nil {
+		return "", err
+	}
+	return tok.Token, nil
+}
+
+func (p *credentialToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
+
+// EntitlementManagement returns the SDK's request builder, for tests and
+// tools that need a Graph call the typed operations do not offer.
+func (c *Client) EntitlementManagement() *ig.EntitlementManagementRequestBuilder { return c.em }

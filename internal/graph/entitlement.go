@@ -1,0 +1,523 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/microsoft/kiota-abstractions-go/serialization"
+	ig "github.com/microsoftgraph/msgraph-sdk-go/identitygovernance"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+)
+
+// Request states (spec §3.2), as Graph writes them.
+const (
+	StateSubmitted          = "submitted"
+	StatePendingApproval    = "pendingApproval"
+	StateDelivering         = "delivering"
+	StateDelivered          = "delivered"
+	StateDeliveryFailed     = "deliveryFailed"
+	StateDenied             = "denied"
+	StateScheduled          = "scheduled"
+	StateCanceled           = "canceled"
+	StatePartiallyDelivered = "partiallyDelivered"
+	StateExpired            = "expired" // assignments only
+)
+
+// Schedule is an entitlementManagementSchedule.
+type Schedule struct {
+	Start          *time.Time
+	ExpirationType string // notSpecified, noExpiration, afterDateTime, afterDuration
+	End            *time.Time
+	Duration       string // ISO 8601, with afterDuration
+}
+
+// Answer is an answer to a policy question (always accessPackageAnswerString in v1.0).
+type Answer struct {
+	QuestionID   string
+	QuestionType string // "text" or "choice"; decides the answeredQuestion @odata.type
+	Value        string
+	DisplayValue string
+}
+
+// Subject is an accessPackageSubject.
+type Subject struct {
+	ID, ObjectID, DisplayName, PrincipalName, Email, SubjectType string
+}
+
+// Callout is a customExtensionCalloutInstance.
+type Callout struct {
+	ID, CustomExtensionID, Detail, ExternalCorrelationID, Status string
+}
+
+// Request is an accessPackageAssignmentRequest.
+type Request struct {
+	ID, Type, State, Status string
+	Created, Completed      *time.Time
+	Justification           string
+	Schedule                *Schedule
+	Answers                 []Answer
+	AccessPackageID         string
+	Assignment              *Assignment // with $expand=assignment($expand=target)
+	Callouts                []Callout
+}
+
+// Assignment is an accessPackageAssignment.
+type Assignment struct {
+	ID, State, Status         string
+	Schedule                  *Schedule
+	Expired                   *time.Time
+	AccessPackageID, PolicyID string
+	Target                    *Subject
+}
+
+// Live reports whether the assignment grants, or is being given, access.
+func (a *Assignment) Live() bool { return a != nil && a.State != StateExpired }
+
+// Terminal reports whether a request will not move on by itself.
+func (r *Request) Terminal() bool {
+	switch r.State {
+	case StateDelivered, StateDeliveryFailed, StateDenied, StateCanceled, StatePartiallyDelivered:
+		return r.Status != "WaitingForCallback"
+	}
+	return false
+}
+
+// AddInput is an adminAdd request.
+type AddInput struct {
+	AccessPackageID, PolicyID string
+	TargetObjectID            string // one of TargetObjectID or TargetEmail
+	TargetEmail               string
+	Justification             string
+	Schedule                  *Schedule
+	Answers                   []Answer
+}
+
+// ---- submitting requests ------------------------------------------------------------
+
+// SubmitAdd posts an adminAdd request. It is sent once: after an ambiguous
+// failure (IsAmbiguous) the caller must look for what it may have created
+// before sending it again.
+func (c *Client) SubmitAdd(ctx context.Context, in AddInput) (*Request, error) {
+	body := models.NewAccessPackageAssignmentRequest()
+	rt := models.ADMINADD_ACCESSPACKAGEREQUESTTYPE
+	body.SetRequestType(&rt)
+	asg := models.NewAccessPackageAssignment()
+	// v1.0 has no targetId/accessPackageId/assignmentPolicyId properties on
+	// the assignment, but the service reads them there (spec §4.1).
+	extra := map[string]any{"assignmentPolicyId": in.PolicyID, "accessPackageId": in.AccessPackageID}
+	if in.TargetObjectID != "" {
+		extra["targetId"] = in.TargetObjectID
+	} else {
+		subj := models.NewAccessPackageSubject()
+		subj.SetEmail(&in.TargetEmail)
+		asg.SetTarget(subj)
+	}
+	asg.SetAdditionalData(extra)
+	body.SetAssignment(asg)
+	fillRequest(body, in.Justification, in.Schedule, in.Answers)
+	return c.submit(ctx, "submit adminAdd request", body)
+}
+
+// SubmitUpdate posts an adminUpdate request for an assignment's schedule and/or answers.
+func (c *Client) SubmitUpdate(ctx context.Context, assignmentID, justification string, sch *Schedule, answers []Answer) (*Request, error) {
+	body := models.NewAccessPackageAssignmentRequest()
+	rt := models.ADMINUPDATE_ACCESSPACKAGEREQUESTTYPE
+	body.SetRequestType(&rt)
+	asg := models.NewAccessPackageAssignment()
+	asg.SetId(&assignmentID)
+	body.SetAssignment(asg)
+	fillRequest(body, justification, sch, answers)
+	return c.submit(ctx, "submit adminUpdate request", body)
+}
+
+// SubmitRemove posts an adminRemove request.
+func (c *Client) SubmitRemove(ctx context.Context, assignmentID, justification string) (*Request, error) {
+	body := models.NewAccessPackageAssignmentRequest()
+	rt := models.ADMINREMOVE_ACCESSPACKAGEREQUESTTYPE
+	body.SetRequestType(&rt)
+	asg := models.NewAccessPackageAssignment()
+	asg.SetId(&assignmentID)
+	body.SetAssignment(asg)
+	fillRequest(body, justification, nil, nil)
+	return c.submit(ctx, "submit adminRemove request", body)
+}
+
+func fillRequest(body models.AccessPackageAssignmentRequestable, justification string, sch *Schedule, answers []Answer) {
+	if justification != "" {
+		body.SetJustification(&justification)
+	}
+	if sch != nil {
+		body.SetSchedule(expandSchedule(sch))
+	}
+	if len(answers) > 0 {
+		list := make([]models.AccessPackageAnswerable, 0, len(answers))
+		for _, a := range answers {
+			ans := models.NewAccessPackageAnswerString()
+			v, d := a.Value, a.DisplayValue
+			ans.SetValue(&v)
+			if d != "" {
+				ans.SetDisplayValue(&d)
+			}
+			id := a.QuestionID
+			if a.QuestionType == "choice" {
+				q := models.NewAccessPackageMultipleChoiceQuestion()
+				q.SetId(&id)
+				ans.SetAnsweredQuestion(q)
+			} else {
+				q := models.NewAccessPackageTextInputQuestion()
+				q.SetId(&id)
+				ans.SetAnsweredQuestion(q)
+			}
+			list = append(list, ans)
+		}
+		body.SetAnswers(list)
+	}
+}
+
+func expandSchedule(s *Schedule) models.EntitlementManagementScheduleable {
+	out := models.NewEntitlementManagementSchedule()
+	if s.Start != nil {
+		t := s.Start.UTC()
+		out.SetStartDateTime(&t)
+	}
+	exp := models.NewExpirationPattern()
+	typ := models.NOTSPECIFIED_EXPIRATIONPATTERNTYPE
+	switch s.ExpirationType {
+	case "noExpiration":
+		typ = models.NOEXPIRATION_EXPIRATIONPATTERNTYPE
+	case "afterDateTime":
+		typ = models.AFTERDATETIME_EXPIRATIONPATTERNTYPE
+		if s.End != nil {
+			t := s.End.UTC()
+			exp.SetEndDateTime(&t)
+		}
+	case "afterDuration":
+		typ = models.AFTERDURATION_EXPIRATIONPATTERNTYPE
+		if d, err := serialization.ParseISODuration(s.Duration); err == nil {
+			exp.SetDuration(d)
+		}
+	}
+	exp.SetTypeEscaped(&typ)
+	out.SetExpiration(exp)
+	return out
+}
+
+// submit posts an assignment request once (429 aside: Graph refused it).
+func (c *Client) submit(ctx context.Context, op string, body models.AccessPackageAssignmentRequestable) (*Request, error) {
+	var out models.AccessPackageAssignmentRequestable
+	err := c.call(ctx, op, false, func(ctx context.Context) error {
+		var err error
+		out, err = c.em.AssignmentRequests().Post(ctx, body, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || out.GetId() == nil {
+		return nil, &Error{Op: op, Status: 200, Message: "Graph accepted the request but returned no request object"}
+	}
+	return flattenRequest(out), nil
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+var requestExpand = []string{"assignment($expand=target)", "accessPackage"}
+
+// GetRequest reads a request with its assignment and target.
+func (c *Client) GetRequest(ctx context.Context, id string) (*Request, error) {
+	var out models.AccessPackageAssignmentRequestable
+	err := c.call(ctx, "read assignment request "+id, true, func(ctx context.Context) error {
+		var err error
+		out, err = c.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(id).Get(ctx,
+			&ig.EntitlementManagementAssignmentRequestsAccessPackageAssignmentRequestItemRequestBuilderGetRequestConfiguration{
+				QueryParameters: &ig.EntitlementManagementAssignmentRequestsAccessPackageAssignmentRequestItemRequestBuilderGetQueryParameters{Expand: requestExpand}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, &Error{Op: "read assignment request " + id, Status: 200, Message: "empty answer"}
+	}
+	return flattenRequest(out), nil
+}
+
+var assignmentExpand = []string{"target", "accessPackage($select=id)", "assignmentPolicy($select=id)"}
+
+// GetAssignment reads an assignment with its target, package and policy.
+func (c *Client) GetAssignment(ctx context.Context, id string) (*Assignment, error) {
+	var out models.AccessPackageAssignmentable
+	err := c.call(ctx, "read assignment "+id, true, func(ctx context.Context) error {
+		var err error
+		out, err = c.em.Assignments().ByAccessPackageAssignmentId(id).Get(ctx,
+			&ig.EntitlementManagementAssignmentsAccessPackageAssignmentItemRequestBuilderGetRequestConfiguration{
+				QueryParameters: &ig.EntitlementManagementAssignmentsAccessPackageAssignmentItemRequestBuilderGetQueryParameters{Expand: assignmentExpand}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, &Error{Op: "read assignment " + id, Status: 200, Message: "empty answer"}
+	}
+	return flattenAssignment(out), nil
+}
+
+// AssignmentFilter selects assignments; empty fields do not filter.
+type AssignmentFilter struct {
+	AccessPackageID, PolicyID, TargetObjectID, State string
+}
+
+func (f AssignmentFilter) odata() string {
+	var parts []string
+	add := func(path, v string) {
+		if v != "" {
+			parts = append(parts, fmt.Sprintf("%s eq '%s'", path, strings.ReplaceAll(v, "'", "''")))
+		}
+	}
+	add("accessPackage/id", f.AccessPackageID)
+	add("assignmentPolicy/id", f.PolicyID)
+	add("target/objectId", f.TargetObjectID)
+	add("state", f.State)
+	return strings.Join(parts, " and ")
+}
+
+// ListAssignments returns every matching assignment, following paging to the end.
+func (c *Client) ListAssignments(ctx context.Context, f AssignmentFilter) ([]*Assignment, error) {
+	q := &ig.EntitlementManagementAssignmentsRequestBuilderGetQueryParameters{Expand: assignmentExpand}
+	if s := f.odata(); s != "" {
+		q.Filter = &s
+	}
+	var all []*Assignment
+	next := ""
+	for page := 1; ; page++ {
+		var res models.AccessPackageAssignmentCollectionResponseable
+		err := c.call(ctx, fmt.Sprintf("list assignments (page %d)", page), true, func(ctx context.Context) error {
+			var err error
+			b := c.em.Assignments()
+			if next != "" {
+				res, err = b.WithUrl(next).Get(ctx, nil)
+			} else {
+				res, err = b.Get(ctx, &ig.EntitlementManagementAssignmentsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if res == nil {
+			return all, nil
+		}
+		for _, a := range res.GetValue() {
+			all = append(all, flattenAssignment(a))
+		}
+		n := res.GetOdataNextLink()
+		if n == nil || *n == "" {
+			return all, nil
+		}
+		next = *n
+	}
+}
+
+// RequestFilter selects requests; empty fields do not filter.
+type RequestFilter struct {
+	AccessPackageID, State, RequestType, AssignmentID string
+	CreatedAfter                                      *time.Time
+}
+
+// ListRequests returns every matching request, following paging to the end.
+func (c *Client) ListRequests(ctx context.Context, f RequestFilter) ([]*Request, error) {
+	var parts []string
+	add := func(path, v string) {
+		if v != "" {
+			parts = append(parts, fmt.Sprintf("%s eq '%s'", path, strings.ReplaceAll(v, "'", "''")))
+		}
+	}
+	add("accessPackage/id", f.AccessPackageID)
+	add("state", f.State)
+	add("requestType", f.RequestType)
+	add("assignment/id", f.AssignmentID)
+	if f.CreatedAfter != nil {
+		parts = append(parts, "createdDateTime gt "+f.CreatedAfter.UTC().Format(time.RFC3339))
+	}
+	q := &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetQueryParameters{Expand: requestExpand}
+	if len(parts) > 0 {
+		s := strings.Join(parts, " and ")
+		q.Filter = &s
+	}
+	var all []*Request
+	next := ""
+	for page := 1; ; page++ {
+		var res models.AccessPackageAssignmentRequestCollectionResponseable
+		err := c.call(ctx, fmt.Sprintf("list assignment requests (page %d)", page), true, func(ctx context.Context) error {
+			var err error
+			b := c.em.AssignmentRequests()
+			if next != "" {
+				res, err = b.WithUrl(next).Get(ctx, nil)
+			} else {
+				res, err = b.Get(ctx, &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if res == nil {
+			return all, nil
+		}
+		for _, r := range res.GetValue() {
+			all = append(all, flattenRequest(r))
+		}
+		n := res.GetOdataNextLink()
+		if n == nil || *n == "" {
+			return all, nil
+		}
+		next = *n
+	}
+}
+
+// ---- actions ------------------------------------------------------------------------------
+
+// ReprocessRequest asks Graph to retry delivery of a failed request (202).
+func (c *Client) ReprocessRequest(ctx context.Context, id string) error {
+	return c.call(ctx, "reprocess assignment request "+id, false, func(ctx context.Context) error {
+		return c.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(id).Reprocess().Post(ctx, nil)
+	})
+}
+
+// ReprocessAssignment re-applies a delivered assignment's access (202).
+func (c *Client) ReprocessAssignment(ctx context.Context, id string) error {
+	return c.call(ctx, "reprocess assignment "+id, false, func(ctx context.Context) error {
+		return c.em.Assignments().ByAccessPackageAssignmentId(id).Reprocess().Post(ctx, nil)
+	})
+}
+
+// ResumeInput is the body of a resume call.
+type ResumeInput struct {
+	Source, Stage, StageInstanceID, StageInstanceDetail, State string
+}
+
+// ResumeRequest answers a custom extension's callout (204).
+func (c *Client) ResumeRequest(ctx context.Context, id string, in ResumeInput) error {
+	body := ig.NewEntitlementManagementAssignmentRequestsItemResumePostRequestBody()
+	src := in.Source
+	body.SetSource(&src)
+	typ := "microsoft.graph.accessPackageCustomExtensionStage." + in.Stage
+	body.SetTypeEscaped(&typ) // the property is named "type"; kiota renames it (spec §12.6)
+	cb := models.NewAccessPackageAssignmentRequestCallbackData()
+	if st, err := models.ParseAccessPackageCustomExtensionStage(in.Stage); err == nil && st != nil {
+		cb.SetStage(st.(*models.AccessPackageCustomExtensionStage))
+	}
+	if in.StageInstanceID != "" {
+		cb.SetCustomExtensionStageInstanceId(&in.StageInstanceID)
+	}
+	if in.StageInstanceDetail != "" {
+		cb.SetCustomExtensionStageInstanceDetail(&in.StageInstanceDetail)
+	}
+	if in.State != "" {
+		cb.SetState(&in.State)
+	}
+	body.SetData(cb)
+	return c.call(ctx, "resume assignment request "+id, false, func(ctx context.Context) error {
+		return c.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(id).Resume().Post(ctx, body, nil)
+	})
+}
+
+// CancelRequest cancels a request that Graph still allows to be canceled.
+// Graph allows it only to signed-in users, not to applications (spec §7.3).
+func (c *Client) CancelRequest(ctx context.Context, id string) error {
+	return c.call(ctx, "cancel assignment request "+id, false, func(ctx context.Context) error {
+		return c.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(id).Cancel().Post(ctx, nil)
+	})
+}
+
+// ---- flattening --------------------------------------------------------------------------
+
+func str(s *string) string { return deref(s) }
+
+// enumString renders an SDK enum; an unknown value parses to nil (spec §12.6)
+// and reads as "" here, which callers treat as "not a state we know".
+func enumString[T interface{ String() string }](v *T) string {
+	if v == nil {
+		return ""
+	}
+	return (*v).String()
+}
+
+func flattenSchedule(s models.EntitlementManagementScheduleable) *Schedule {
+	if s == nil {
+		return nil
+	}
+	out := &Schedule{Start: utc(s.GetStartDateTime()), ExpirationType: "notSpecified"}
+	if e := s.GetExpiration(); e != nil {
+		if t := enumString(e.GetTypeEscaped()); t != "" {
+			out.ExpirationType = t
+		}
+		out.End = utc(e.GetEndDateTime())
+		if d := e.GetDuration(); d != nil {
+			out.Duration = d.String()
+		}
+	}
+	return out
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func flattenSubject(s models.AccessPackageSubjectable) *Subject {
+	if s == nil {
+		return nil
+	}
+	return &Subject{ID: str(s.GetId()), ObjectID: str(s.GetObjectId()), DisplayName: str(s.GetDisplayName()),
+		PrincipalName: str(s.GetPrincipalName()), Email: str(s.GetEmail()), SubjectType: enumString(s.GetSubjectType())}
+}
+
+func flattenAssignment(a models.AccessPackageAssignmentable) *Assignment {
+	out := &Assignment{ID: str(a.GetId()), State: enumString(a.GetState()), Status: str(a.GetStatus()),
+		Schedule: flattenSchedule(a.GetSchedule()), Expired: utc(a.GetExpiredDateTime()), Target: flattenSubject(a.GetTarget())}
+	if p := a.GetAccessPackage(); p != nil {
+		out.AccessPackageID = str(p.GetId())
+	}
+	if p := a.GetAssignmentPolicy(); p != nil {
+		out.PolicyID = str(p.GetId())
+	}
+	return out
+}
+
+func flattenRequest(r models.AccessPackageAssignmentRequestable) *Request {
+	out := &Request{ID: str(r.GetId()), Type: enumString(r.GetRequestType()), State: enumString(r.GetState()),
+		Status: str(r.GetStatus()), Created: utc(r.GetCreatedDateTime()), Completed: utc(r.GetCompletedDateTime()),
+		Justification: str(r.GetJustification()), Schedule: flattenSchedule(r.GetSchedule())}
+	if p := r.GetAccessPackage(); p != nil {
+		out.AccessPackageID = str(p.GetId())
+	}
+	if a := r.GetAssignment(); a != nil && a.GetId() != nil {
+		out.Assignment = flattenAssignment(a)
+	}
+	for _, a := range r.GetAnswers() {
+		ans := Answer{DisplayValue: str(a.GetDisplayValue())}
+		if s, ok := a.(models.AccessPackageAnswerStringable); ok {
+			ans.Value = str(s.GetValue())
+		}
+		if q := a.GetAnsweredQuestion(); q != nil {
+			ans.QuestionID = str(q.GetId())
+			ans.QuestionType = "text"
+			if _, ok := q.(models.AccessPackageMultipleChoiceQuestionable); ok {
+				ans.QuestionType = "choice"
+			}
+		}
+		out.Answers = append(out.Answers, ans)
+	}
+	for _, ci := range r.GetCustomExtensionCalloutInstances() {
+		out.Callouts = append(out.Callouts, Callout{ID: str(ci.GetId()), CustomExtensionID: str(ci.GetCustomExtensionId()),
+			Detail: str(ci.GetDetail()), ExternalCorrelationID: str(ci.GetExternalCorrelationId()), Status: enumString(ci.GetStatus())})
+	}
+	return out
+}

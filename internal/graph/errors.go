@@ -1,0 +1,246 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+)
+
+// Error is a failed Graph call, classified. Status is 0 when no HTTP answer
+// arrived (connection reset, timeout): the call may or may not have reached
+// Graph.
+type Error struct {
+	Op              string
+	Status          int
+	Code            string
+	Message         string
+	RequestID       string
+	ClientRequestID string
+	RetryAfter      time.Duration
+	Attempts        int
+	Err             error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ", e.Op)
+	switch {
+	case e.Status == 0:
+		fmt.Fprintf(&b, "no answer from Graph: %v", e.Err)
+	default:
+		fmt.Fprintf(&b, "Graph answered %d", e.Status)
+		if e.Code != "" {
+			fmt.Fprintf(&b, " %s", e.Code)
+		}
+		if e.Message != "" {
+			fmt.Fprintf(&b, ": %s", e.Message)
+		}
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request-id %s", e.RequestID)
+		if e.ClientRequestID != "" && e.ClientRequestID != e.RequestID {
+			fmt.Fprintf(&b, ", client-request-id %s", e.ClientRequestID)
+		}
+		b.WriteString(")")
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// IsNotFound reports a 404 from Graph.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}
+
+// HasCode reports a Graph error with the given code (case-insensitive).
+func HasCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && strings.EqualFold(e.Code, code)
+}
+
+// IsAmbiguous reports a failure after which a write may or may not have been
+// applied by Graph: no answer at all, or a gateway-style 5xx.
+func IsAmbiguous(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Status == 0 || e.Status == 500 || e.Status == 502 || e.Status == 503 || e.Status == 504
+}
+
+// AsError classifies an error returned by an SDK call made outside the typed
+// operations (through EntitlementManagement()).
+func AsError(op string, err error) *Error { return classify(op, err) }
+
+// classify turns what kiota returned into an *Error.
+func classify(op string, err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var already *Error
+	if errors.As(err, &already) {
+		return already
+	}
+	e := &Error{Op: op, Err: err}
+	var oe *odataerrors.ODataError
+	var ae *abs.ApiError
+	switch {
+	case errors.As(err, &oe):
+		e.Status = oe.ResponseStatusCode
+		if me := oe.GetErrorEscaped(); me != nil {
+			e.Code = deref(me.GetCode())
+			e.Message = deref(me.GetMessage())
+			if ie := me.GetInnerError(); ie != nil {
+				e.RequestID = deref(ie.GetRequestId())
+				e.ClientRequestID = deref(ie.GetClientRequestId())
+			}
+		}
+		readHeaders(e, oe.GetResponseHeaders())
+	case errors.As(err, &ae):
+		e.Status = ae.ResponseStatusCode
+		e.Message = ae.Message
+		readHeaders(e, ae.GetResponseHeaders())
+	}
+	return e
+}
+
+func readHeaders(e *Error, h *abs.ResponseHeaders) {
+	if h == nil {
+		return
+	}
+	first := func(name string) string {
+		for _, k := range h.ListKeys() {
+			if strings.EqualFold(k, name) {
+				if v := h.Get(k); len(v) > 0 {
+					return v[0]
+				}
+			}
+		}
+		return ""
+	}
+	if v := first("request-id"); v != "" {
+		e.RequestID = v
+	}
+	if v := first("client-request-id"); v != "" {
+		e.ClientRequestID = v
+	}
+	e.RetryAfter = ParseRetryAfter(first("Retry-After"), time.Now())
+}
+
+// ParseRetryAfter reads Retry-After as seconds or as an HTTP date.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// RetryPolicy says how Client.call retries. Retries are bounded by the
+// context's deadline, which comes from the resource's timeout: a Retry-After
+// longer than what is left ends the call at once with the throttling error.
+type RetryPolicy struct {
+	// BaseDelay and MaxDelay shape the exponential backoff used when Graph
+	// sends no Retry-After (defaults 1 s and 30 s).
+	BaseDelay, MaxDelay time.Duration
+	// MaxAttempts caps attempts when the context has no deadline (default 8).
+	MaxAttempts int
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.BaseDelay == 0 {
+		p.BaseDelay = time.Second
+	}
+	if p.MaxDelay == 0 {
+		p.MaxDelay = 30 * time.Second
+	}
+	if p.MaxAttempts == 0 {
+		p.MaxAttempts = 8
+	}
+	return p
+}
+
+// retryable says whether a failed attempt may be repeated. A 429 means Graph
+// refused the call before doing anything, so even a POST may be re-sent. A
+// 5xx or a lost answer may hide a change that was made: only idempotent
+// calls (reads) repeat those.
+func retryable(e *Error, idempotent bool) bool {
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		return true
+	case e.Status == 0 || e.Status == 503 || e.Status == 504 || e.Status == 502 || e.Status == 500:
+		return idempotent
+	}
+	return false
+}
+
+// call runs fn, retrying per the policy.
+func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(context.Context) error) error {
+	var last *Error
+	for attempt := 1; ; attempt++ {
+		err := fn(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			e := classify(op, err)
+			e.Attempts = attempt
+			return e
+		}
+		last = classify(op, err)
+		last.Attempts = attempt
+		if !retryable(last, idempotent) {
+			return last
+		}
+		delay := last.RetryAfter
+		if delay == 0 {
+			delay = c.retry.BaseDelay << min(attempt-1, 10)
+			if delay > c.retry.MaxDelay {
+				delay = c.retry.MaxDelay
+			}
+			delay += time.Duration(rand.Int63n(int64(delay)/4 + 1))
+		}
+		dl, hasDeadline := ctx.Deadline()
+		if !hasDeadline && attempt >= c.retry.MaxAttempts {
+			return last
+		}
+		if hasDeadline && time.Until(dl) < delay {
+			return last
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return last
+		case <-t.C:
+		}
+	}
+}
