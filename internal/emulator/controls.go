@@ -379,3 +379,37 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		fail(404, fmt.Errorf("no emulator control %s %s", r.Method, r.URL.Path))
 	}
 }
+
+// AddAssignment makes an assignment out of band, as an administrator in the
+// portal would: it posts an adminAdd request through the same path as Graph
+// callers and runs the lifecycle. answers maps question ids to values.
+func (s *Server) AddAssignment(pkg, policy, target string, answers map[string]string) (string, error) {
+	body := map[string]any{"requestType": "adminAdd", "assignment": map[string]any{"targetId": target, "assignmentPolicyId": policy, "accessPackageId": pkg}}
+	var list []any
+	for q, v := range answers {
+		list = append(list, map[string]any{"@odata.type": "#microsoft.graph.accessPackageAnswerString", "value": v,
+			"answeredQuestion": map[string]any{"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": q}})
+	}
+	if list != nil {
+		body["answers"] = list
+	}
+	raw, _ := json.Marshal(body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(s.now())
+	resp, gerr := s.postAssignmentRequest(&call{body: raw, identity: s.tokens[s.opts.Token], base: "http://emulator"})
+	if gerr != nil {
+		return "", gerr
+	}
+	s.advance(s.now())
+	return resp.body.(map[string]any)["id"].(string), nil
+}
+
+// MustAdd is AddAssignment for tests; it panics on error.
+func (s *Server) MustAdd(pkg, policy, target string, answers map[string]string) string {
+	id, err := s.AddAssignment(pkg, policy, target, answers)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}

@@ -521,3 +521,47 @@ func flattenRequest(r models.AccessPackageAssignmentRequestable) *Request {
 	}
 	return out
 }
+
+// Question is a policy question, as the provider needs it.
+type Question struct {
+	ID       string
+	Type     string // "text" or "choice"
+	Required bool
+	Text     string
+	Choices  []string
+}
+
+// PolicyQuestions reads a policy's questions ($expand=questions: they are a
+// contained navigation, absent otherwise).
+func (c *Client) PolicyQuestions(ctx context.Context, policyID string) ([]Question, error) {
+	var out models.AccessPackageAssignmentPolicyable
+	op := "read assignment policy " + policyID
+	err := c.call(ctx, op, true, func(ctx context.Context) error {
+		var err error
+		out, err = c.em.AssignmentPolicies().ByAccessPackageAssignmentPolicyId(policyID).Get(ctx,
+			&ig.EntitlementManagementAssignmentPoliciesAccessPackageAssignmentPolicyItemRequestBuilderGetRequestConfiguration{
+				QueryParameters: &ig.EntitlementManagementAssignmentPoliciesAccessPackageAssignmentPolicyItemRequestBuilderGetQueryParameters{Expand: []string{"questions"}}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, &Error{Op: op, Status: 200, Message: "empty answer"}
+	}
+	var qs []Question
+	for _, q := range out.GetQuestions() {
+		x := Question{ID: str(q.GetId()), Type: "text", Text: str(q.GetText())}
+		if q.GetIsRequired() != nil {
+			x.Required = *q.GetIsRequired()
+		}
+		if mc, ok := q.(models.AccessPackageMultipleChoiceQuestionable); ok {
+			x.Type = "choice"
+			for _, ch := range mc.GetChoices() {
+				x.Choices = append(x.Choices, str(ch.GetActualValue()))
+			}
+		}
+		qs = append(qs, x)
+	}
+	return qs, nil
+}

@@ -1,0 +1,291 @@
+package provider
+
+// Schema fragments shared by resources that carry an assignment's schedule,
+// answers and target, with their expand (Terraform → graph) and flatten
+// (graph → Terraform) functions.
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
+	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
+)
+
+type scheduleModel struct {
+	StartDateTime types.String `tfsdk:"start_date_time"`
+	Expiration    types.Object `tfsdk:"expiration"`
+}
+
+type expirationModel struct {
+	Type        types.String `tfsdk:"type"`
+	EndDateTime types.String `tfsdk:"end_date_time"`
+	Duration    types.String `tfsdk:"duration"`
+}
+
+type answerModel struct {
+	QuestionID   types.String `tfsdk:"question_id"`
+	Value        types.String `tfsdk:"value"`
+	DisplayValue types.String `tfsdk:"display_value"`
+}
+
+type targetModel struct {
+	ObjectID      types.String `tfsdk:"object_id"`
+	DisplayName   types.String `tfsdk:"display_name"`
+	PrincipalName types.String `tfsdk:"principal_name"`
+	Email         types.String `tfsdk:"email"`
+}
+
+var (
+	expirationAttrTypes = map[string]attr.Type{"type": types.StringType, "end_date_time": types.StringType, "duration": types.StringType}
+	scheduleAttrTypes   = map[string]attr.Type{"start_date_time": types.StringType, "expiration": types.ObjectType{AttrTypes: expirationAttrTypes}}
+	answerAttrTypes     = map[string]attr.Type{"question_id": types.StringType, "value": types.StringType, "display_value": types.StringType}
+	targetAttrTypes     = map[string]attr.Type{"object_id": types.StringType, "display_name": types.StringType, "principal_name": types.StringType, "email": types.StringType}
+)
+
+// The expiration types a configuration may set. Graph's notSpecified means
+// "take the policy's", which is what leaving expiration out says.
+var expirationTypes = []string{"noExpiration", "afterDateTime", "afterDuration"}
+
+func scheduleSchema() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "When the access starts and ends. Changed in place with an `adminUpdate` request. Left out, the assignment takes the policy's expiration and starts on delivery, and the schedule Graph then holds is recorded here; removing the block later keeps the schedule the assignment has.",
+		Optional:            true,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+		Attributes: map[string]schema.Attribute{
+			"start_date_time": schema.StringAttribute{
+				MarkdownDescription: "When access starts (RFC 3339). In the future, the request waits in Graph's `scheduled` state until then. Left out, access starts on delivery.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.String{rfc3339()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"expiration": schema.SingleNestedAttribute{
+				MarkdownDescription: "When access ends. Graph records an `afterDuration` expiration as the equivalent end date; the provider keeps the form you wrote while the two agree.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				Attributes: map[string]schema.Attribute{
+					"type": schema.StringAttribute{
+						MarkdownDescription: "`noExpiration`, `afterDateTime` (with `end_date_time`) or `afterDuration` (with `duration`).",
+						Optional:            true,
+						Computed:            true,
+						Validators:          []validator.String{stringvalidator.OneOf(expirationTypes...)},
+					},
+					"end_date_time": schema.StringAttribute{
+						MarkdownDescription: "The end of access (RFC 3339), with `type = \"afterDateTime\"`.",
+						Optional:            true,
+						Validators:          []validator.String{rfc3339()},
+					},
+					"duration": schema.StringAttribute{
+						MarkdownDescription: "How long access lasts from its start, as an ISO 8601 duration such as `P90D` or `PT12H`, with `type = \"afterDuration\"`.",
+						Optional:            true,
+						Validators:          []validator.String{isoDuration()},
+					},
+				},
+			},
+		},
+	}
+}
+
+func answersSchema() schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		MarkdownDescription: "Answers to the policy's questions. Changed in place with an `adminUpdate` request. Graph keeps answers on requests, not on the v1.0 assignment, so the provider records what it last sent and does not read answers back: a change made outside Terraform does not show as drift, and an imported assignment has none.",
+		Optional:            true,
+		NestedObject: schema.NestedAttributeObject{
+			Attributes: map[string]schema.Attribute{
+				"question_id": schema.StringAttribute{
+					MarkdownDescription: "The id of the policy question answered.",
+					Required:            true,
+					Validators:          []validator.String{guid()},
+				},
+				"value": schema.StringAttribute{
+					MarkdownDescription: "The answer: free text for a text question (it must match the question's pattern, if any), or the `actualValue` of a choice for a multiple-choice question.",
+					Required:            true,
+				},
+				"display_value": schema.StringAttribute{
+					MarkdownDescription: "The answer as shown to approvers, if different from `value`.",
+					Optional:            true,
+				},
+			},
+		},
+	}
+}
+
+func targetSchema() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "The subject the assignment is for, as Graph reports it. For a `target_email` assignment, `object_id` is the user Entra invited on delivery.",
+		Computed:            true,
+		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+		Attributes: map[string]schema.Attribute{
+			"object_id":      schema.StringAttribute{Computed: true, MarkdownDescription: "The user's object id."},
+			"display_name":   schema.StringAttribute{Computed: true, MarkdownDescription: "The display name."},
+			"principal_name": schema.StringAttribute{Computed: true, MarkdownDescription: "The user principal name."},
+			"email":          schema.StringAttribute{Computed: true, MarkdownDescription: "The email address."},
+		},
+	}
+}
+
+// ---- expand -------------------------------------------------------------------------
+
+func strPtr(v types.String) *string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	s := v.ValueString()
+	return &s
+}
+
+func parseTime(v types.String) *time.Time {
+	p := strPtr(v)
+	if p == nil {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, *p)
+	if err != nil {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// expandSchedule returns the schedule to send, or nil to send none (the
+// schedule is unknown or null: the policy decides).
+func expandSchedule(ctx context.Context, obj types.Object) (*graph.Schedule, diag.Diagnostics) {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil, nil
+	}
+	var sm scheduleModel
+	diags := obj.As(ctx, &sm, basetypes.ObjectAsOptions{})
+	out := &graph.Schedule{Start: parseTime(sm.StartDateTime), ExpirationType: "notSpecified"}
+	if !sm.Expiration.IsNull() && !sm.Expiration.IsUnknown() {
+		var em expirationModel
+		diags.Append(sm.Expiration.As(ctx, &em, basetypes.ObjectAsOptions{})...)
+		if t := strPtr(em.Type); t != nil {
+			out.ExpirationType = *t
+		}
+		out.End = parseTime(em.EndDateTime)
+		if d := strPtr(em.Duration); d != nil {
+			out.Duration = *d
+		}
+	}
+	return out, diags
+}
+
+func expandAnswers(ctx context.Context, list types.List) ([]answerModel, diag.Diagnostics) {
+	if list.IsNull() || list.IsUnknown() {
+		return nil, nil
+	}
+	var out []answerModel
+	diags := list.ElementsAs(ctx, &out, false)
+	return out, diags
+}
+
+// ---- flatten -------------------------------------------------------------------------
+
+func fmtTime(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339))
+}
+
+func flattenTarget(s *graph.Subject) types.Object {
+	if s == nil {
+		return types.ObjectNull(targetAttrTypes)
+	}
+	opt := func(v string) types.String {
+		if v == "" {
+			return types.StringNull()
+		}
+		return types.StringValue(v)
+	}
+	obj, _ := types.ObjectValue(targetAttrTypes, map[string]attr.Value{
+		"object_id": opt(s.ObjectID), "display_name": opt(s.DisplayName), "principal_name": opt(s.PrincipalName), "email": opt(s.Email)})
+	return obj
+}
+
+func expirationObject(typ, end, duration types.String) types.Object {
+	obj, _ := types.ObjectValue(expirationAttrTypes, map[string]attr.Value{"type": typ, "end_date_time": end, "duration": duration})
+	return obj
+}
+
+// graphExpiration is Graph's expiration in Terraform's terms.
+func graphExpiration(g *graph.Schedule) types.Object {
+	switch g.ExpirationType {
+	case "afterDateTime":
+		return expirationObject(types.StringValue("afterDateTime"), fmtTime(g.End), types.StringNull())
+	case "afterDuration":
+		return expirationObject(types.StringValue("afterDuration"), types.StringNull(), types.StringValue(g.Duration))
+	}
+	// notSpecified on an assignment means it does not expire.
+	return expirationObject(types.StringValue("noExpiration"), types.StringNull(), types.StringNull())
+}
+
+// mergeSchedule returns the schedule to record: the prior (planned or stored)
+// value wherever Graph's value means the same, Graph's where it differs (so
+// drift shows) or where the prior is unknown. Graph normalises schedules —
+// it fills in the start and records afterDuration as an end date — and
+// echoing its spelling back would give a diff on every plan.
+func mergeSchedule(ctx context.Context, prior types.Object, g *graph.Schedule) (types.Object, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if g == nil {
+		return prior, nil
+	}
+	sm := scheduleModel{StartDateTime: types.StringUnknown(), Expiration: types.ObjectUnknown(expirationAttrTypes)}
+	if !prior.IsNull() && !prior.IsUnknown() {
+		diags.Append(prior.As(ctx, &sm, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: false})...)
+	}
+	start := fmtTime(g.Start)
+	if pt := parseTime(sm.StartDateTime); pt != nil && g.Start != nil && pt.Equal(*g.Start) {
+		start = sm.StartDateTime
+	}
+	exp := graphExpiration(g)
+	if !sm.Expiration.IsNull() && !sm.Expiration.IsUnknown() {
+		var em expirationModel
+		diags.Append(sm.Expiration.As(ctx, &em, basetypes.ObjectAsOptions{})...)
+		if expirationEquivalent(em, g) {
+			exp = sm.Expiration
+		}
+	}
+	obj, d := types.ObjectValue(scheduleAttrTypes, map[string]attr.Value{"start_date_time": start, "expiration": exp})
+	diags.Append(d...)
+	return obj, diags
+}
+
+// expirationEquivalent says whether a recorded expiration means what Graph holds.
+func expirationEquivalent(em expirationModel, g *graph.Schedule) bool {
+	typ := em.Type.ValueString()
+	switch {
+	case typ == "" || em.Type.IsUnknown():
+		return false
+	case typ == "noExpiration":
+		return g.ExpirationType == "noExpiration" || g.ExpirationType == "notSpecified"
+	case typ == "afterDateTime":
+		end := parseTime(em.EndDateTime)
+		return g.ExpirationType == "afterDateTime" && end != nil && g.End != nil && end.Equal(*g.End)
+	case typ == "afterDuration":
+		if g.ExpirationType == "afterDuration" {
+			return g.Duration == em.Duration.ValueString()
+		}
+		d, err := iso8601.Parse(em.Duration.ValueString())
+		if err != nil || g.ExpirationType != "afterDateTime" || g.Start == nil || g.End == nil {
+			return false
+		}
+		diff := d.AddTo(*g.Start).Sub(*g.End)
+		return diff < time.Second && diff > -time.Second
+	}
+	return false
+}

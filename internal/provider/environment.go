@@ -1,0 +1,33 @@
+package provider
+
+import (
+	"sort"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+)
+
+// environment is a Microsoft cloud: where Graph is, who issues its tokens,
+// and what its v1.0 API lacks (spec §11).
+type environment struct {
+	graphRoot string
+	authority cloud.Configuration
+	scope     string
+	// hasResume is false where v1.0 has no resume action (US Gov, China).
+	hasResume bool
+}
+
+var environments = map[string]environment{
+	"global":         {graphRoot: "https://graph.microsoft.com", authority: cloud.AzurePublic, scope: "https://graph.microsoft.com/.default", hasResume: true},
+	"usgovernmentl4": {graphRoot: "https://graph.microsoft.us", authority: cloud.AzureGovernment, scope: "https://graph.microsoft.us/.default"},
+	"usgovernmentl5": {graphRoot: "https://dod-graph.microsoft.us", authority: cloud.AzureGovernment, scope: "https://dod-graph.microsoft.us/.default"},
+	"china":          {graphRoot: "https://microsoftgraph.chinacloudapi.cn", authority: cloud.AzureChina, scope: "https://microsoftgraph.chinacloudapi.cn/.default"},
+}
+
+func environmentNames() []string {
+	names := make([]string, 0, len(environments))
+	for n := range environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+)
+
+// testAccProtoV6ProviderFactories serves the provider in-process to the
+// Terraform CLI that terraform-plugin-testing drives.
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"entitlement": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// Fixed ids of the acceptance-test fixture.
+const (
+	uAlice    = "aaaaaaaa-0000-4000-8000-000000000001"
+	uBob      = "aaaaaaaa-0000-4000-8000-000000000002"
+	uCarol    = "aaaaaaaa-0000-4000-8000-000000000003"
+	catTest   = "cccccccc-0000-4000-8000-000000000001"
+	pkgSales  = "bbbbbbbb-0000-4000-8000-00000000000a"
+	polDirect = "dddddddd-0000-4000-8000-000000000001" // direct assignment on pkgSales
+	polQuiz   = "dddddddd-0000-4000-8000-000000000002" // direct, with questions, on pkgSales
+	polHook   = "dddddddd-0000-4000-8000-000000000003" // direct, custom extension at assignmentRequestCreated
+	qRegion   = "eeeeeeee-0000-4000-8000-000000000001"
+	qCost     = "eeeeeeee-0000-4000-8000-000000000002"
+)
+
+func accFixture() *emulator.Fixture {
+	user := func(id, name string) map[string]any {
+		return map[string]any{"id": id, "displayName": name, "userPrincipalName": strings.ToLower(name) + "@contoso.test", "mail": strings.ToLower(name) + "@contoso.test"}
+	}
+	return &emulator.Fixture{
+		Users:          []map[string]any{user(uAlice, "Alice"), user(uBob, "Bob"), user(uCarol, "Carol")},
+		Catalogs:       []map[string]any{{"id": catTest, "displayName": "Test"}},
+		AccessPackages: []map[string]any{{"id": pkgSales, "displayName": "Sales", "catalog": map[string]any{"id": catTest}}},
+		AssignmentPolicies: []map[string]any{
+			{"id": polDirect, "displayName": "Direct", "accessPackage": map[string]any{"id": pkgSales}},
+			{"id": polQuiz, "displayName": "Direct with questions", "accessPackage": map[string]any{"id": pkgSales}, "questions": []any{
+				map[string]any{"@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion", "id": qRegion, "text": "Region?", "isRequired": true,
+					"choices": []any{map[string]any{"actualValue": "EMEA"}, map[string]any{"actualValue": "AMER"}}},
+				map[string]any{"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": qCost, "text": "Cost centre", "regexPattern": "CC-[0-9]{4}"},
+			}},
+			{"id": polHook, "displayName": "Hooked", "accessPackage": map[string]any{"id": pkgSales},
+				"customExtensionStageSettings": []any{map[string]any{"stage": "assignmentRequestCreated", "customExtension": map[string]any{"id": "ffffffff-0000-4000-8000-000000000001"}}}},
+		},
+	}
+}
+
+// testEmulator starts an emulator for one test and returns it with the HCL
+// provider block that points at it.
+func testEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
+	t.Helper()
+	if opts.Fixture == nil {
+		opts.Fixture = accFixture()
+	}
+	srv, err := emulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return srv, fmt.Sprintf(`
+provider "entitlement" {
+  graph_url    = %q
+  access_token = %q
+}
+`, hs.URL, srv.Token())
+}
+
+// liveAssignments counts the target's live assignments in the package.
+func liveAssignments(srv *emulator.Server, pkg, target string) []emulator.AssignmentView {
+	var out []emulator.AssignmentView
+	for _, a := range srv.Assignments() {
+		if strings.EqualFold(a.AccessPackageID, pkg) && strings.EqualFold(a.TargetObjectID, target) && a.State != "expired" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// requestsOf returns the requests of a type for a target.
+func requestsOf(srv *emulator.Server, typ, target string) []emulator.RequestView {
+	var out []emulator.RequestView
+	for _, r := range srv.Requests() {
+		if r.RequestType == typ && (target == "" || strings.EqualFold(r.TargetObjectID, target)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

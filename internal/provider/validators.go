@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
+)
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// guid validates a Graph object id.
+func guid() validator.String {
+	return stringvalidator.RegexMatches(guidRE, "must be a GUID such as 46184453-e63b-4f20-86c2-c557ed5d5df9")
+}
+
+// stringCheck is a validator from a function that explains what is wrong.
+type stringCheck struct {
+	desc  string
+	check func(string) error
+}
+
+func (v stringCheck) Description(context.Context) string         { return v.desc }
+func (v stringCheck) MarkdownDescription(context.Context) string { return v.desc }
+
+func (v stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.desc, err.Error())
+	}
+}
+
+func rfc3339() validator.String {
+	return stringCheck{desc: "RFC 3339 timestamp", check: func(s string) error {
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return fmt.Errorf("%q is not an RFC 3339 timestamp such as 2026-12-01T00:00:00Z", s)
+		}
+		return nil
+	}}
+}
+
+func isoDuration() validator.String {
+	return stringCheck{desc: "ISO 8601 duration", check: func(s string) error {
+		d, err := iso8601.Parse(s)
+		if err == nil && d.IsZero() {
+			err = fmt.Errorf("%q is a zero duration", s)
+		}
+		return err
+	}}
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+func email() validator.String {
+	return stringvalidator.RegexMatches(emailRE, "must be an email address")
+}
