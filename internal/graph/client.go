@@ -185,3 +185,6 @@ func (p *credentialToken) GetAllowedHostsValidator() *absauth.AllowedHostsValida
 // EntitlementManagement returns the SDK's request builder, for tests and
 // tools that need a Graph call the typed operations do not offer.
 func (c *Client) EntitlementManagement() *ig.EntitlementManagementRequestBuilder { return c.em }
+
+// BaseURL is the Graph root with its version, as configured.
+func (c *Client) BaseURL() string { return c.base }
