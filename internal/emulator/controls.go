@@ -60,6 +60,11 @@ func (s *Server) loadFixtureLocked(f *Fixture) error {
 			return fmt.Errorf("fixture assignmentPolicies[%d]: %s", i, gerr.message)
 		}
 	}
+	// Fixture requests stand for what a tenant already holds: they complete
+	// at once, whatever the configured delays.
+	delays := [2]time.Duration{s.opts.ProcessingDelay, s.opts.DeliveryDelay}
+	s.opts.ProcessingDelay, s.opts.DeliveryDelay = 0, 0
+	defer func() { s.opts.ProcessingDelay, s.opts.DeliveryDelay = delays[0], delays[1] }()
 	for i, b := range f.AssignmentRequests {
 		raw, _ := json.Marshal(b)
 		c := &call{body: raw, identity: s.tokens[s.opts.Token], base: "http://emulator"}

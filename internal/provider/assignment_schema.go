@@ -76,7 +76,11 @@ func scheduleSchema() schema.SingleNestedAttribute {
 				MarkdownDescription: "When access ends. Graph records an `afterDuration` expiration as the equivalent end date; the provider keeps the form you wrote while the two agree.",
 				Optional:            true,
 				Computed:            true,
-				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				// Left out, the expiration stays as it is; written, it is planned
+				// exactly as written, so that an end date recorded from Graph does
+				// not linger beside a new duration (its fields are computed because
+				// Terraform builds a nested object's plan field by field).
+				PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown(), configWhenSet{}},
 				Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
 						MarkdownDescription: "`noExpiration`, `afterDateTime` (with `end_date_time`) or `afterDuration` (with `duration`).",
@@ -87,11 +91,13 @@ func scheduleSchema() schema.SingleNestedAttribute {
 					"end_date_time": schema.StringAttribute{
 						MarkdownDescription: "The end of access (RFC 3339), with `type = \"afterDateTime\"`.",
 						Optional:            true,
+						Computed:            true,
 						Validators:          []validator.String{rfc3339()},
 					},
 					"duration": schema.StringAttribute{
 						MarkdownDescription: "How long access lasts from its start, as an ISO 8601 duration such as `P90D` or `PT12H`, with `type = \"afterDuration\"`.",
 						Optional:            true,
+						Computed:            true,
 						Validators:          []validator.String{isoDuration()},
 					},
 				},
@@ -135,6 +141,20 @@ func targetSchema() schema.SingleNestedAttribute {
 			"principal_name": schema.StringAttribute{Computed: true, MarkdownDescription: "The user principal name."},
 			"email":          schema.StringAttribute{Computed: true, MarkdownDescription: "The email address."},
 		},
+	}
+}
+
+// configWhenSet plans an object exactly as configured when it is configured.
+type configWhenSet struct{}
+
+func (configWhenSet) Description(context.Context) string {
+	return "When set in the configuration, the value is planned as written."
+}
+func (m configWhenSet) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (configWhenSet) PlanModifyObject(_ context.Context, req planmodifier.ObjectRequest, resp *planmodifier.ObjectResponse) {
+	if !req.ConfigValue.IsNull() {
+		resp.PlanValue = req.ConfigValue
 	}
 }
 

@@ -42,11 +42,14 @@ func accFixture() *emulator.Fixture {
 		AccessPackages: []map[string]any{{"id": pkgSales, "displayName": "Sales", "catalog": map[string]any{"id": catTest}}},
 		AssignmentPolicies: []map[string]any{
 			{"id": polDirect, "displayName": "Direct", "accessPackage": map[string]any{"id": pkgSales}},
-			{"id": polQuiz, "displayName": "Direct with questions", "accessPackage": map[string]any{"id": pkgSales}, "questions": []any{
-				map[string]any{"@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion", "id": qRegion, "text": "Region?", "isRequired": true,
-					"choices": []any{map[string]any{"actualValue": "EMEA"}, map[string]any{"actualValue": "AMER"}}},
-				map[string]any{"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": qCost, "text": "Cost centre", "regexPattern": "CC-[0-9]{4}"},
-			}},
+			// A default expiration that Graph applies when the request has no
+			// schedule: the recorded schedule must not drift from it (regression).
+			{"id": polQuiz, "displayName": "Direct with questions", "accessPackage": map[string]any{"id": pkgSales},
+				"expiration": map[string]any{"type": "afterDuration", "duration": "P365D"}, "questions": []any{
+					map[string]any{"@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion", "id": qRegion, "text": "Region?", "isRequired": true,
+						"choices": []any{map[string]any{"actualValue": "EMEA"}, map[string]any{"actualValue": "AMER"}}},
+					map[string]any{"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": qCost, "text": "Cost centre", "regexPattern": "CC-[0-9]{4}"},
+				}},
 			{"id": polHook, "displayName": "Hooked", "accessPackage": map[string]any{"id": pkgSales},
 				"customExtensionStageSettings": []any{map[string]any{"stage": "assignmentRequestCreated", "customExtension": map[string]any{"id": "ffffffff-0000-4000-8000-000000000001"}}}},
 		},
