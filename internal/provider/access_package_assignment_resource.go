@@ -29,6 +29,7 @@ var (
 	_ resource.ResourceWithConfigure      = (*accessPackageAssignmentResource)(nil)
 	_ resource.ResourceWithImportState    = (*accessPackageAssignmentResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*accessPackageAssignmentResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*accessPackageAssignmentResource)(nil)
 )
 
 // NewAccessPackageAssignmentResource is the entitlement_access_package_assignment resource.
@@ -38,6 +39,7 @@ func NewAccessPackageAssignmentResource() resource.Resource {
 
 type accessPackageAssignmentResource struct {
 	client *graph.Client
+	env    environment
 	// poll is how requests are followed; tests shorten it.
 	poll graph.PollPolicy
 }
@@ -133,8 +135,31 @@ func (r *accessPackageAssignmentResource) Configure(_ context.Context, req resou
 		return
 	}
 	r.client = data.client
+	r.env = data.env
 	if r.poll.Initial == 0 {
 		r.poll = graph.DefaultPoll
+	}
+}
+
+// justification is what to send: nothing in clouds whose requests have no
+// justification property.
+func (r *accessPackageAssignmentResource) justification(v types.String) string {
+	if !r.env.hasJustification {
+		return ""
+	}
+	return v.ValueString()
+}
+
+// ModifyPlan warns, at plan time, about a justification the cloud cannot take.
+func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil || r.env.hasJustification {
+		return
+	}
+	var j types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("justification"), &j)...)
+	if !j.IsNull() {
+		resp.Diagnostics.AddAttributeWarning(path.Root("justification"), "Justification not sent in this cloud",
+			"Assignment requests in the US Government and China clouds have no justification property, so the provider records it in the state but does not send it to Graph.")
 	}
 }
 
@@ -200,7 +225,7 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	in := graph.AddInput{
 		AccessPackageID: plan.AccessPackageID.ValueString(), PolicyID: plan.AssignmentPolicyID.ValueString(),
 		TargetObjectID: plan.TargetObjectID.ValueString(), TargetEmail: plan.TargetEmail.ValueString(),
-		Justification: plan.Justification.ValueString(),
+		Justification: r.justification(plan.Justification),
 	}
 	sch, d := expandSchedule(ctx, plan.Schedule)
 	resp.Diagnostics.Append(d...)
@@ -565,7 +590,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	q, err := r.client.SubmitUpdate(ctx, plan.ID.ValueString(), plan.Justification.ValueString(), sch, answers)
+	q, err := r.client.SubmitUpdate(ctx, plan.ID.ValueString(), r.justification(plan.Justification), sch, answers)
 	if err != nil {
 		resp.Diagnostics.AddError("Error updating access package assignment",
 			fmt.Sprintf("Graph did not accept the adminUpdate request for assignment %s.\n\n%s", plan.ID.ValueString(), explain(err)))
@@ -622,7 +647,7 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 			return
 		}
 	}
-	q, err := r.submitRemove(ctx, id, m.Justification.ValueString())
+	q, err := r.submitRemove(ctx, id, r.justification(m.Justification))
 	if graph.IsNotFound(err) {
 		return // already gone or expired
 	}

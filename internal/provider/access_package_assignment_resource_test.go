@@ -80,6 +80,30 @@ func TestAccAccessPackageAssignment_basic(t *testing.T) {
 	})
 }
 
+func TestAccAccessPackageAssignment_nationalCloud(t *testing.T) {
+	// The US Government cloud's v1.0 requests have no justification: Graph (and
+	// the emulator's usgov profile) refuse a request that sends one.
+	srv, p := testEmulator(t, emulator.Options{Cloud: emulator.CloudUSGov})
+	p = strings.Replace(p, "provider \"entitlement\" {", "provider \"entitlement\" {\n  environment = \"usgovernmentl4\"", 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(srv, uAlice),
+		Steps: []resource.TestStep{{
+			Config: assignmentConfig(p, polDirect, uAlice, ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(res, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
+				statecheck.ExpectKnownValue(res, tfjsonpath.New("justification"), knownvalue.StringExact("acceptance test")),
+			},
+			Check: func(*terraform.State) error {
+				if adds := requestsOf(srv, "adminAdd", uAlice); len(adds) != 1 || adds[0].Justification != "" {
+					return fmt.Errorf("adminAdd requests: %+v", adds)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
 func TestAccAccessPackageAssignment_updateSchedule(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
 	sched := func(exp string) string {

@@ -14,10 +14,13 @@ type environment struct {
 	scope     string
 	// hasResume is false where v1.0 has no resume action (US Gov, China).
 	hasResume bool
+	// hasJustification is false where v1.0 requests have no justification
+	// property (US Gov, China): Graph rejects a request that sends one.
+	hasJustification bool
 }
 
 var environments = map[string]environment{
-	"global":         {graphRoot: "https://graph.microsoft.com", authority: cloud.AzurePublic, scope: "https://graph.microsoft.com/.default", hasResume: true},
+	"global":         {graphRoot: "https://graph.microsoft.com", authority: cloud.AzurePublic, scope: "https://graph.microsoft.com/.default", hasResume: true, hasJustification: true},
 	"usgovernmentl4": {graphRoot: "https://graph.microsoft.us", authority: cloud.AzureGovernment, scope: "https://graph.microsoft.us/.default"},
 	"usgovernmentl5": {graphRoot: "https://dod-graph.microsoft.us", authority: cloud.AzureGovernment, scope: "https://dod-graph.microsoft.us/.default"},
 	"china":          {graphRoot: "https://microsoftgraph.chinacloudapi.cn", authority: cloud.AzureChina, scope: "https://microsoftgraph.chinacloudapi.cn/.default"},
