@@ -207,16 +207,20 @@ func setDefault(m map[string]any, k string, v any) {
 	}
 }
 
-func renderCatalog(c *catalog) map[string]any {
-	m := map[string]any{}
-	for k, v := range c.body {
+// renderSeeded renders an object stored as its create body: a copy of the
+// body with the id and timestamps Graph adds.
+func renderSeeded(body map[string]any, id string, created time.Time) map[string]any {
+	m := make(map[string]any, len(body)+3)
+	for k, v := range body {
 		m[k] = v
 	}
-	m["id"] = c.id
-	m["createdDateTime"] = fmtTime(&c.created)
-	m["modifiedDateTime"] = fmtTime(&c.created)
+	m["id"] = id
+	m["createdDateTime"] = fmtTime(&created)
+	m["modifiedDateTime"] = fmtTime(&created)
 	return m
 }
+
+func renderCatalog(c *catalog) map[string]any { return renderSeeded(c.body, c.id, c.created) }
 
 func (s *Server) createPackage(body map[string]any) (*accessPackage, *graphError) {
 	id, gerr := takeID(body, func(id string) bool { return s.st.packages[id] != nil })
@@ -243,16 +247,7 @@ func (s *Server) createPackage(body map[string]any) (*accessPackage, *graphError
 	return p, nil
 }
 
-func renderPackage(p *accessPackage) map[string]any {
-	m := map[string]any{}
-	for k, v := range p.body {
-		m[k] = v
-	}
-	m["id"] = p.id
-	m["createdDateTime"] = fmtTime(&p.created)
-	m["modifiedDateTime"] = fmtTime(&p.created)
-	return m
-}
+func renderPackage(p *accessPackage) map[string]any { return renderSeeded(p.body, p.id, p.created) }
 
 // ---- assignment policies ------------------------------------------------------
 
@@ -406,16 +401,7 @@ func parseQuestion(qm map[string]any) (*question, *graphError) {
 	return q, nil
 }
 
-func (s *Server) renderPolicy(p *policy) map[string]any {
-	m := map[string]any{}
-	for k, v := range p.body {
-		m[k] = v
-	}
-	m["id"] = p.id
-	m["createdDateTime"] = fmtTime(&p.created)
-	m["modifiedDateTime"] = fmtTime(&p.created)
-	return m
-}
+func (s *Server) renderPolicy(p *policy) map[string]any { return renderSeeded(p.body, p.id, p.created) }
 
 // ---- schedules ------------------------------------------------------------------
 

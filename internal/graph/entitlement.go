@@ -270,55 +270,75 @@ type AssignmentFilter struct {
 	AccessPackageID, PolicyID, TargetObjectID, State string
 }
 
-func (f AssignmentFilter) odata() string {
+// eqFilter joins "path eq 'value'" clauses for the non-empty values, in order.
+func eqFilter(pairs ...string) []string {
 	var parts []string
-	add := func(path, v string) {
-		if v != "" {
-			parts = append(parts, fmt.Sprintf("%s eq '%s'", path, strings.ReplaceAll(v, "'", "''")))
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if v := pairs[i+1]; v != "" {
+			parts = append(parts, fmt.Sprintf("%s eq '%s'", pairs[i], strings.ReplaceAll(v, "'", "''")))
 		}
 	}
-	add("accessPackage/id", f.AccessPackageID)
-	add("assignmentPolicy/id", f.PolicyID)
-	add("target/objectId", f.TargetObjectID)
-	add("state", f.State)
-	return strings.Join(parts, " and ")
+	return parts
 }
 
-// ListAssignments returns every matching assignment, following paging to the end.
-func (c *Client) ListAssignments(ctx context.Context, f AssignmentFilter) ([]*Assignment, error) {
-	q := &ig.EntitlementManagementAssignmentsRequestBuilderGetQueryParameters{Expand: assignmentExpand}
-	if s := f.odata(); s != "" {
-		q.Filter = &s
+func joinFilter(parts []string) *string {
+	if len(parts) == 0 {
+		return nil
 	}
-	var all []*Assignment
-	next := ""
-	for page := 1; ; page++ {
-		var res models.AccessPackageAssignmentCollectionResponseable
-		err := c.call(ctx, fmt.Sprintf("list assignments (page %d)", page), true, func(ctx context.Context) error {
+	s := strings.Join(parts, " and ")
+	return &s
+}
+
+// page is what kiota's collection responses have in common.
+type page[M any] interface {
+	GetValue() []M
+	GetOdataNextLink() *string
+}
+
+// listAll reads the first page with first, then follows @odata.nextLink with
+// next until the end, each page under the retry policy.
+func listAll[P page[M], M any, T any](ctx context.Context, c *Client, what string, first func(context.Context) (P, error), next func(context.Context, string) (P, error), flatten func(M) T) ([]T, error) {
+	var all []T
+	link := ""
+	for n := 1; ; n++ {
+		var res P
+		err := c.call(ctx, fmt.Sprintf("list %s (page %d)", what, n), true, func(ctx context.Context) error {
 			var err error
-			b := c.em.Assignments()
-			if next != "" {
-				res, err = b.WithUrl(next).Get(ctx, nil)
+			if link == "" {
+				res, err = first(ctx)
 			} else {
-				res, err = b.Get(ctx, &ig.EntitlementManagementAssignmentsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+				res, err = next(ctx, link)
 			}
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		if res == nil {
+		if any(res) == nil {
 			return all, nil
 		}
-		for _, a := range res.GetValue() {
-			all = append(all, flattenAssignment(a))
+		for _, m := range res.GetValue() {
+			all = append(all, flatten(m))
 		}
-		n := res.GetOdataNextLink()
-		if n == nil || *n == "" {
+		nl := res.GetOdataNextLink()
+		if nl == nil || *nl == "" {
 			return all, nil
 		}
-		next = *n
+		link = *nl
 	}
+}
+
+// ListAssignments returns every matching assignment, following paging to the end.
+func (c *Client) ListAssignments(ctx context.Context, f AssignmentFilter) ([]*Assignment, error) {
+	q := &ig.EntitlementManagementAssignmentsRequestBuilderGetQueryParameters{Expand: assignmentExpand,
+		Filter: joinFilter(eqFilter("accessPackage/id", f.AccessPackageID, "assignmentPolicy/id", f.PolicyID, "target/objectId", f.TargetObjectID, "state", f.State))}
+	return listAll(ctx, c, "assignments",
+		func(ctx context.Context) (models.AccessPackageAssignmentCollectionResponseable, error) {
+			return c.em.Assignments().Get(ctx, &ig.EntitlementManagementAssignmentsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+		},
+		func(ctx context.Context, link string) (models.AccessPackageAssignmentCollectionResponseable, error) {
+			return c.em.Assignments().WithUrl(link).Get(ctx, nil)
+		}, flattenAssignment)
 }
 
 // RequestFilter selects requests; empty fields do not filter.
@@ -329,53 +349,18 @@ type RequestFilter struct {
 
 // ListRequests returns every matching request, following paging to the end.
 func (c *Client) ListRequests(ctx context.Context, f RequestFilter) ([]*Request, error) {
-	var parts []string
-	add := func(path, v string) {
-		if v != "" {
-			parts = append(parts, fmt.Sprintf("%s eq '%s'", path, strings.ReplaceAll(v, "'", "''")))
-		}
-	}
-	add("accessPackage/id", f.AccessPackageID)
-	add("state", f.State)
-	add("requestType", f.RequestType)
-	add("assignment/id", f.AssignmentID)
+	parts := eqFilter("accessPackage/id", f.AccessPackageID, "state", f.State, "requestType", f.RequestType, "assignment/id", f.AssignmentID)
 	if f.CreatedAfter != nil {
 		parts = append(parts, "createdDateTime gt "+f.CreatedAfter.UTC().Format(time.RFC3339))
 	}
-	q := &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetQueryParameters{Expand: requestExpand}
-	if len(parts) > 0 {
-		s := strings.Join(parts, " and ")
-		q.Filter = &s
-	}
-	var all []*Request
-	next := ""
-	for page := 1; ; page++ {
-		var res models.AccessPackageAssignmentRequestCollectionResponseable
-		err := c.call(ctx, fmt.Sprintf("list assignment requests (page %d)", page), true, func(ctx context.Context) error {
-			var err error
-			b := c.em.AssignmentRequests()
-			if next != "" {
-				res, err = b.WithUrl(next).Get(ctx, nil)
-			} else {
-				res, err = b.Get(ctx, &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetRequestConfiguration{QueryParameters: q})
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if res == nil {
-			return all, nil
-		}
-		for _, r := range res.GetValue() {
-			all = append(all, flattenRequest(r))
-		}
-		n := res.GetOdataNextLink()
-		if n == nil || *n == "" {
-			return all, nil
-		}
-		next = *n
-	}
+	q := &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetQueryParameters{Expand: requestExpand, Filter: joinFilter(parts)}
+	return listAll(ctx, c, "assignment requests",
+		func(ctx context.Context) (models.AccessPackageAssignmentRequestCollectionResponseable, error) {
+			return c.em.AssignmentRequests().Get(ctx, &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+		},
+		func(ctx context.Context, link string) (models.AccessPackageAssignmentRequestCollectionResponseable, error) {
+			return c.em.AssignmentRequests().WithUrl(link).Get(ctx, nil)
+		}, flattenRequest)
 }
 
 // ---- actions ------------------------------------------------------------------------------
