@@ -379,11 +379,6 @@ func (c *Client) ReprocessAssignment(ctx context.Context, id string) error {
 	})
 }
 
-// ResumeInput is the body of a resume call.
-type ResumeInput struct {
-	Source, Stage, StageInstanceID, StageInstanceDetail, State string
-}
-
 // ResumeRequest answers a custom extension's callout (204).
 func (c *Client) ResumeRequest(ctx context.Context, id string, in ResumeInput) error {
 	body := ig.NewEntitlementManagementAssignmentRequestsItemResumePostRequestBody()

@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -24,7 +25,10 @@ import (
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 )
 
-var _ provider.Provider = (*entitlementProvider)(nil)
+var (
+	_ provider.Provider            = (*entitlementProvider)(nil)
+	_ provider.ProviderWithActions = (*entitlementProvider)(nil)
+)
 
 // New returns the provider factory for a version.
 func New(version string) func() provider.Provider {
@@ -158,6 +162,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 	data := &providerData{client: client, env: env, envKey: envKey}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ActionData = data
 }
 
 // clientSecretCredential builds the azidentity credential, or explains what is missing.
@@ -184,9 +189,20 @@ func clientSecretCredential(cfg providerModel, env environment) (azcore.TokenCre
 }
 
 func (p *entitlementProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewAccessPackageAssignmentResource}
+	return []func() resource.Resource{
+		NewAccessPackageAssignmentResource,
+		NewAssignmentRequestReprocessResource,
+		NewAssignmentRequestResumeResource,
+		NewAccessPackageAssignmentReprocessResource,
+	}
 }
 
 func (p *entitlementProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewAssignmentRequestDataSource, NewAssignmentRequestsDataSource}
+}
+
+// Actions are for Terraform 1.14 and later; earlier versions ignore them and
+// use the action-style resources.
+func (p *entitlementProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{NewReprocessAction, NewResumeAction}
 }

@@ -56,9 +56,8 @@ func accFixture() *emulator.Fixture {
 	}
 }
 
-// testEmulator starts an emulator for one test and returns it with the HCL
-// provider block that points at it.
-func testEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
+// startEmulator starts an emulator for one test and returns it with its root URL.
+func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
 	t.Helper()
 	if opts.Fixture == nil {
 		opts.Fixture = accFixture()
@@ -69,12 +68,20 @@ func testEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	return srv, hs.URL
+}
+
+// testEmulator starts an emulator for one test and returns it with the HCL
+// provider block that points at it.
+func testEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
+	t.Helper()
+	srv, url := startEmulator(t, opts)
 	return srv, fmt.Sprintf(`
 provider "entitlement" {
   graph_url    = %q
   access_token = %q
 }
-`, hs.URL, srv.Token())
+`, url, srv.Token())
 }
 
 // liveAssignments counts the target's live assignments in the package.

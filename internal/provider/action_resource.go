@@ -1,0 +1,137 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
+)
+
+// actionResourceBase is what the action-style resources share, in the
+// manner of terraform_data: Create runs the action; a change of `triggers`
+// (or of the object acted on) replaces the resource and so runs it again;
+// other changes are recorded in place without a call; Read makes no Graph
+// call, because the resource records something done, not an object that
+// lives on; Delete only forgets.
+type actionResourceBase struct {
+	client *graph.Client
+	env    environment
+	poll   graph.PollPolicy
+}
+
+func (b *actionResourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	b.client, b.env = data.client, data.env
+	if b.poll.Initial == 0 {
+		b.poll = graph.DefaultPoll
+	}
+}
+
+// Read keeps the recorded outcome: see actionResourceBase.
+func (b *actionResourceBase) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+// Update records a change that does not re-run the action (wait_for_completion, timeouts).
+func (b *actionResourceBase) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.State.Raw = req.Plan.Raw
+}
+
+// Delete forgets; the action cannot be undone.
+func (b *actionResourceBase) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+// runs reports whether the plan runs the action: a create, or a replacement,
+// which a change of one of the attributes that force it means. (The
+// framework gives a resource's ModifyPlan an empty RequiresReplace, so the
+// attributes are compared here.)
+func runs(ctx context.Context, req resource.ModifyPlanRequest, replacing ...string) bool {
+	if req.Plan.Raw.IsNull() {
+		return false
+	}
+	if req.State.Raw.IsNull() {
+		return true
+	}
+	for _, name := range replacing {
+		var planned, prior attr.Value
+		if req.Plan.GetAttribute(ctx, path.Root(name), &planned).HasError() || req.State.GetAttribute(ctx, path.Root(name), &prior).HasError() {
+			return true
+		}
+		if !planned.Equal(prior) {
+			return true
+		}
+	}
+	return false
+}
+
+// Schema fragments of the action-style resources.
+
+func actionIDAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "The id of the object acted on.",
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+func triggersAttribute() schema.MapAttribute {
+	return schema.MapAttribute{
+		MarkdownDescription: "Arbitrary values; a change runs the action again (like `terraform_data`'s `triggers_replace`).",
+		ElementType:         types.StringType,
+		Optional:            true,
+		PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+	}
+}
+
+func waitAttribute() schema.BoolAttribute {
+	return schema.BoolAttribute{
+		MarkdownDescription: "Follow the request after the call until it ends, and fail if it fails again (default `true`). With `false`, the resource records the call and the state read right after it.",
+		Optional:            true,
+		Computed:            true,
+		Default:             booldefault.StaticBool(true),
+	}
+}
+
+// outcomeAttribute is a computed attribute recorded when the action runs.
+func outcomeAttribute(desc string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: desc,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+// requestOutcome records a request's state, status and completion.
+func requestOutcome(r *graph.Request) (state, status, completed types.String) {
+	if r == nil {
+		return types.StringNull(), types.StringNull(), types.StringNull()
+	}
+	return types.StringValue(r.State), types.StringValue(r.Status), fmtTime(r.Completed)
+}
+
+// actionDiagnostics turns an action's outcome into diagnostics.
+func actionDiagnostics(diags *diag.Diagnostics, summary string, res *graph.ActionResult, err error) {
+	if res != nil && res.Warning != "" {
+		diags.AddWarning(summary+": nothing to do", res.Warning)
+	}
+	if err != nil {
+		diags.AddError("Error: "+summary, explain(err))
+	}
+}

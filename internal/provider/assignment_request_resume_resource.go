@@ -1,0 +1,161 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*assignmentRequestResumeResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*assignmentRequestResumeResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*assignmentRequestResumeResource)(nil)
+)
+
+// NewAssignmentRequestResumeResource is the entitlement_assignment_request_resume resource.
+func NewAssignmentRequestResumeResource() resource.Resource {
+	return &assignmentRequestResumeResource{}
+}
+
+type assignmentRequestResumeResource struct{ actionResourceBase }
+
+type assignmentRequestResumeModel struct {
+	ID                  types.String   `tfsdk:"id"`
+	RequestID           types.String   `tfsdk:"request_id"`
+	Source              types.String   `tfsdk:"source"`
+	Stage               types.String   `tfsdk:"stage"`
+	StageInstanceID     types.String   `tfsdk:"custom_extension_stage_instance_id"`
+	StageInstanceDetail types.String   `tfsdk:"custom_extension_stage_instance_detail"`
+	CallbackState       types.String   `tfsdk:"callback_state"`
+	Triggers            types.Map      `tfsdk:"triggers"`
+	WaitForCompletion   types.Bool     `tfsdk:"wait_for_completion"`
+	State               types.String   `tfsdk:"state"`
+	Status              types.String   `tfsdk:"status"`
+	CompletedDateTime   types.String   `tfsdk:"completed_date_time"`
+	Timeouts            timeouts.Value `tfsdk:"timeouts"`
+}
+
+// resumeInput is the graph input of a resume, from any of the forms that
+// carry the same attributes (resource and action).
+func resumeInput(source, stage, instanceID, detail, state types.String) graph.ResumeInput {
+	return graph.ResumeInput{Source: source.ValueString(), Stage: stage.ValueString(), StageInstanceID: instanceID.ValueString(),
+		StageInstanceDetail: detail.ValueString(), State: state.ValueString()}
+}
+
+const resumeStateDoc = "Ends the request instead of letting it proceed: `denied` or `canceled`. Graph accepts it only at the `assignmentRequestCreated` stage (checked at plan time). Left out, the request proceeds."
+
+func (r *assignmentRequestResumeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_assignment_request_resume"
+}
+
+func (r *assignmentRequestResumeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Resumes an assignment request that waits for a custom extension's callback (status `WaitingForCallback`), as the extension's Logic App would: the request proceeds, or, at the `assignmentRequestCreated` stage, is denied or canceled. " +
+			"An action-style resource: creating it calls `resume`, a change of `triggers` or of any callback attribute calls it again, destroying it only forgets. " +
+			"Not available in the US Government and China clouds, whose v1.0 API has no resume. On Terraform 1.14 and later, the `entitlement_assignment_request_resume` action does the same from an `action` block.",
+		Attributes: map[string]schema.Attribute{
+			"id": actionIDAttribute(),
+			"request_id": schema.StringAttribute{
+				MarkdownDescription: "The assignment request to resume.",
+				Required:            true,
+				Validators:          []validator.String{guid()},
+				PlanModifiers:       replace,
+			},
+			"source": schema.StringAttribute{
+				MarkdownDescription: "Who answers, for Graph's audit (free text, for example `Contoso.SodCheckProcess`).",
+				Required:            true,
+				PlanModifiers:       replace,
+			},
+			"stage": schema.StringAttribute{
+				MarkdownDescription: "The custom-extension stage the request waits at: `assignmentRequestCreated`, `assignmentRequestApproved`, `assignmentRequestGranted` or `assignmentRequestRemoved`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(graph.ResumeStages...)},
+				PlanModifiers:       replace,
+			},
+			"custom_extension_stage_instance_id": schema.StringAttribute{
+				MarkdownDescription: "The id of the waiting callout instance (from the request's `custom_extension_callout_instances`), if you want Graph to check it.",
+				Optional:            true,
+				PlanModifiers:       replace,
+			},
+			"custom_extension_stage_instance_detail": schema.StringAttribute{
+				MarkdownDescription: "A note recorded on the callout instance, such as `This user is all verified`.",
+				Optional:            true,
+				PlanModifiers:       replace,
+			},
+			"callback_state": schema.StringAttribute{
+				MarkdownDescription: resumeStateDoc,
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf("denied", "canceled")},
+				PlanModifiers:       replace,
+			},
+			"triggers":            triggersAttribute(),
+			"wait_for_completion": waitAttribute(),
+			"state":               outcomeAttribute("The request's state after the action (after the wait, when waiting)."),
+			"status":              outcomeAttribute("Graph's status text for the request after the action."),
+			"completed_date_time": outcomeAttribute("When the request completed, if it has."),
+			"timeouts":            timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
+		},
+	}
+}
+
+// ValidateConfig applies the stage rules of spec §7.2 at plan time.
+func (r *assignmentRequestResumeResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m assignmentRequestResumeModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Stage.IsUnknown() || m.CallbackState.IsUnknown() || m.Stage.IsNull() {
+		return
+	}
+	if err := graph.ValidateResume(resumeInput(m.Source, m.Stage, m.StageInstanceID, m.StageInstanceDetail, m.CallbackState)); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("callback_state"), "Invalid resume", err.Error())
+	}
+}
+
+// ModifyPlan refuses, at plan time, a cloud that has no resume.
+func (r *assignmentRequestResumeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.client == nil || !runs(ctx, req, "request_id", "source", "stage", "custom_extension_stage_instance_id", "custom_extension_stage_instance_detail", "callback_state", "triggers") {
+		return
+	}
+	if !r.env.hasResume {
+		resp.Diagnostics.AddError("Resume is not available in this cloud", noResumeDetail)
+	}
+}
+
+var noResumeDetail = fmt.Sprintf("Microsoft Graph v1.0 in the US Government (L4, L5) and China clouds has no resume action for assignment requests (see the resume page's national cloud table); only the global service has it. %s", "Answer the custom extension from its own workflow instead.")
+
+func (r *assignmentRequestResumeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m assignmentRequestResumeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := m.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := m.RequestID.ValueString()
+	res, err := r.client.Resume(ctx, id, resumeInput(m.Source, m.Stage, m.StageInstanceID, m.StageInstanceDetail, m.CallbackState),
+		graph.ActionOptions{Wait: m.WaitForCompletion.ValueBool(), Poll: r.poll, Progress: func(q *graph.Request) {
+			tflog.Debug(ctx, "resumed request progress", map[string]any{"request_id": q.ID, "state": q.State, "status": q.Status})
+		}})
+	actionDiagnostics(&resp.Diagnostics, "resuming assignment request "+id, res, err)
+	if res == nil || !res.Called {
+		return
+	}
+	m.ID = types.StringValue(id)
+	m.State, m.Status, m.CompletedDateTime = requestOutcome(res.Request)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

@@ -1,0 +1,161 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+)
+
+// The shipped examples run as they are, through the real Terraform CLI,
+// against an emulator. terraform-plugin-testing cannot be used for them: its
+// legacy state shim rejects for_each keys, which the examples use. The
+// provider is served in-process in debug mode and Terraform reattaches to it
+// (TF_REATTACH_PROVIDERS), as terraform-plugin-testing itself does.
+
+const providerAddress = "registry.terraform.io/accessgov/entitlement"
+
+// reattach serves the provider for one test and returns TF_REATTACH_PROVIDERS.
+func reattach(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfgCh := make(chan *plugin.ReattachConfig, 1)
+	closed := make(chan struct{})
+	go func() {
+		_ = tf6server.Serve(providerAddress, providerserver.NewProtocol6(New("test")()), tf6server.WithDebug(ctx, cfgCh, closed),
+			tf6server.WithoutLogStderrOverride(), tf6server.WithLoggingSink(t), tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+		}
+	})
+	var cfg *plugin.ReattachConfig
+	select {
+	case cfg = <-cfgCh:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the provider did not start")
+	}
+	b, _ := json.Marshal(map[string]any{providerAddress: map[string]any{
+		"Protocol": string(cfg.Protocol), "ProtocolVersion": cfg.ProtocolVersion, "Pid": cfg.Pid, "Test": true,
+		"Addr": map[string]string{"Network": cfg.Addr.Network(), "String": cfg.Addr.String()},
+	}})
+	return string(b)
+}
+
+// exampleRun is a working directory with an example and a provider on an emulator.
+type exampleRun struct {
+	t   *testing.T
+	dir string
+	env []string
+}
+
+func newExampleRun(t *testing.T, srv *emulator.Server, url string, files ...string) *exampleRun {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Skip("the Terraform CLI is not on PATH")
+	}
+	dir := t.TempDir()
+	versions := `terraform {
+  required_providers {
+    entitlement = { source = "accessgov/entitlement" }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "versions.tf"), []byte(versions), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(filepath.Join("..", "..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, strings.ReplaceAll(f, "/", "_")), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc := filepath.Join(dir, ".terraformrc")
+	_ = os.WriteFile(rc, []byte("# empty\n"), 0o644)
+	// The provider runs in this process, not as Terraform's child: it reads
+	// this process's environment (so these tests are not parallel).
+	t.Setenv("ENTITLEMENT_GRAPH_URL", url)
+	t.Setenv("ENTITLEMENT_ACCESS_TOKEN", srv.Token())
+	return &exampleRun{t: t, dir: dir, env: []string{"TF_REATTACH_PROVIDERS=" + reattach(t), "TF_CLI_CONFIG_FILE=" + rc,
+		"TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}}
+}
+
+// tf runs terraform and returns its output; wantExit is the exit code expected.
+func (r *exampleRun) tf(wantExit int, args ...string) string {
+	r.t.Helper()
+	cmd := exec.Command("terraform", append(args, "-no-color")...)
+	cmd.Dir = r.dir
+	cmd.Env = append(os.Environ(), r.env...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		r.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
+	}
+	if code != wantExit {
+		r.t.Fatalf("terraform %s exited %d, want %d:\n%s", strings.Join(args, " "), code, wantExit, out)
+	}
+	return string(out)
+}
+
+// The example of entitlement_assignment_request_reprocess: every failed
+// request of a package reprocessed with for_each over the list data source.
+func TestAccExample_reprocessFailedRequests(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	fixture, err := emulator.LoadFixture("../../examples/emulator/fixture.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, url := startEmulator(t, emulator.Options{Fixture: fixture})
+	const pkg, policy = "a914b616-e04e-476b-aa37-91038f0b165b", "2264bf65-76ba-417b-a27d-54d291f0cbc8"
+	const alice, bob, chloe = "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e01", "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e02", "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e03"
+	_ = srv.SetBehaviours([]emulator.Behaviour{
+		{TargetObjectID: alice, Delivery: "deliveryFailed", Times: 1},
+		{TargetObjectID: bob, Delivery: "partiallyDelivered", Times: 1},
+	})
+	failed := []string{srv.MustAdd(pkg, policy, alice, nil), srv.MustAdd(pkg, policy, bob, nil)}
+	fine := srv.MustAdd(pkg, policy, chloe, nil)
+
+	r := newExampleRun(t, srv, url, "examples/resources/entitlement_assignment_request_reprocess/resource.tf")
+	r.tf(0, "init", "-input=false")
+	out := r.tf(0, "apply", "-input=false", "-auto-approve")
+	if !strings.Contains(out, "Resources: 2 added") {
+		t.Fatalf("apply:\n%s", out)
+	}
+	if n := srv.Count("POST /assignmentRequests/{id}/reprocess"); n != 2 {
+		t.Fatalf("%d reprocess calls, want 2:\n%s", n, out)
+	}
+	for _, id := range append(failed, fine) {
+		if st := requestByID(srv, id).State; st != "delivered" {
+			t.Fatalf("request %s is %s", id, st)
+		}
+	}
+	// Nothing is failed any more: the next plan only forgets the two records.
+	if out := r.tf(2, "plan", "-input=false", "-detailed-exitcode"); !strings.Contains(out, "2 to destroy") || strings.Contains(out, "to add") && !strings.Contains(out, "0 to add") {
+		t.Fatalf("plan after the reprocess:\n%s", out)
+	}
+	r.tf(0, "apply", "-input=false", "-auto-approve")
+	if n := srv.Count("POST /assignmentRequests/{id}/reprocess"); n != 2 {
+		t.Fatalf("forgetting the records made %d reprocess calls", n-2)
+	}
+}
