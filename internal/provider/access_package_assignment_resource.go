@@ -13,10 +13,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -30,6 +32,7 @@ var (
 	_ resource.ResourceWithImportState    = (*accessPackageAssignmentResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*accessPackageAssignmentResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*accessPackageAssignmentResource)(nil)
+	_ resource.ResourceWithIdentity       = (*accessPackageAssignmentResource)(nil)
 )
 
 // NewAccessPackageAssignmentResource is the entitlement_access_package_assignment resource.
@@ -64,6 +67,27 @@ const defaultTimeout = 30 * time.Minute
 
 func (r *accessPackageAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignment"
+	// The identity is the id, which starts as the request id for a request
+	// scheduled in the future and becomes the assignment id once Graph has
+	// created the assignment.
+	resp.ResourceBehavior.MutableIdentity = true
+}
+
+// IdentitySchema is the resource identity (Terraform 1.12 and later): the
+// assignment id, also what an import block's identity names.
+func (r *accessPackageAssignmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{RequiredForImport: true, Description: "The assignment id."},
+		},
+	}
+}
+
+// setIdentity records the identity when Terraform supports identities.
+func setIdentity(ctx context.Context, ident *tfsdk.ResourceIdentity, id types.String, diags *diag.Diagnostics) {
+	if ident != nil && !id.IsNull() && !id.IsUnknown() {
+		diags.Append(ident.SetAttribute(ctx, path.Root("id"), id)...)
+	}
 }
 
 func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -260,6 +284,7 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	r.recordCreated(ctx, &plan, final, requestID, found, &resp.Diagnostics)
 	if plan.ID.ValueString() != "" {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 	}
 	r.outcomeDiagnostics(&resp.Diagnostics, "creating", final, requestID, werr, plan.ID.ValueString() != "")
 }
@@ -485,6 +510,9 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The framework wants an identity after every read, even one that removes
+	// the resource, and Terraform before 1.12 sends none to start from.
+	setIdentity(ctx, resp.Identity, m.ID, &resp.Diagnostics)
 	id := m.ID.ValueString()
 	if id != "" && id == m.RequestID.ValueString() {
 		// No assignment existed when the state was written: see whether the request made one.
@@ -506,6 +534,7 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 		default:
 			m.State, m.Status = types.StringValue(q.State), types.StringValue(q.Status)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+			setIdentity(ctx, resp.Identity, m.ID, &resp.Diagnostics)
 			return
 		}
 	}
@@ -535,6 +564,7 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 		m.Timeouts = timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	setIdentity(ctx, resp.Identity, m.ID, &resp.Diagnostics)
 }
 
 func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -551,6 +581,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 
 	// Values only Graph knows stay as they were unless the update changes them.
 	plan.ID, plan.Target = prior.ID, prior.Target
+	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 	if plan.State.IsUnknown() {
 		plan.State = prior.State
 	}
@@ -688,7 +719,14 @@ func (r *accessPackageAssignmentResource) submitRemove(ctx context.Context, id, 
 }
 
 func (r *accessPackageAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	imp, err := parseAssignmentImportID(req.ID)
+	raw := req.ID
+	if raw == "" && req.Identity != nil {
+		// An import block with identity = { id = "…" } (Terraform 1.12 and later).
+		var id types.String
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root("id"), &id)...)
+		raw = id.ValueString()
+	}
+	imp, err := parseAssignmentImportID(raw)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import id", err.Error())
 		return
@@ -720,6 +758,7 @@ func (r *accessPackageAssignmentResource) ImportState(ctx context.Context, req r
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("request_id"), "")...)
+	setIdentity(ctx, resp.Identity, types.StringValue(id), &resp.Diagnostics)
 }
 
 func policyClause(policyID string) string {

@@ -198,7 +198,10 @@ func (p *entitlementProvider) Resources(_ context.Context) []func() resource.Res
 }
 
 func (p *entitlementProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewAssignmentRequestDataSource, NewAssignmentRequestsDataSource}
+	return []func() datasource.DataSource{
+		NewAssignmentRequestDataSource, NewAssignmentRequestsDataSource,
+		NewAccessPackageAssignmentDataSource, NewAccessPackageAssignmentsDataSource,
+	}
 }
 
 // Actions are for Terraform 1.14 and later; earlier versions ignore them and
