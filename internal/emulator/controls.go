@@ -418,3 +418,14 @@ func (s *Server) MustAdd(pkg, policy, target string, answers map[string]string) 
 	}
 	return id
 }
+
+// CreatePolicy creates an assignment policy from a body in the shape of
+// Graph's create call, as POST /assignmentPolicies does.
+func (s *Server) CreatePolicy(body map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, gerr := s.createPolicy(body); gerr != nil {
+		return gerr
+	}
+	return nil
+}

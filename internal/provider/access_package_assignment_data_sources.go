@@ -56,7 +56,9 @@ func flattenAssignmentData(ctx context.Context, a *graph.Assignment) assignmentD
 
 // assignmentDataAttributes describes an assignment; lookup makes the keys inputs.
 func assignmentDataAttributes(lookup bool) map[string]schema.Attribute {
-	c := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	c := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	key := func(desc string) schema.StringAttribute {
 		if !lookup {
 			return c(desc)

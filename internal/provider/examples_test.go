@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,5 +158,70 @@ func TestAccExample_reprocessFailedRequests(t *testing.T) {
 	r.tf(0, "apply", "-input=false", "-auto-approve")
 	if n := srv.Count("POST /assignmentRequests/{id}/reprocess"); n != 2 {
 		t.Fatalf("forgetting the records made %d reprocess calls", n-2)
+	}
+}
+
+// The adoption example: 50 assignments made outside Terraform are imported
+// with for_each in one apply, the next plan is empty, and destroying them
+// removes each through adminRemove.
+func TestAccExample_adoptAccessPackage(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	fixture, err := emulator.LoadFixture("../../examples/emulator/fixture.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pkg, direct = "a914b616-e04e-476b-aa37-91038f0b165b", "2264bf65-76ba-417b-a27d-54d291f0cbc8"
+	var users []string
+	for i := 0; i < 49; i++ {
+		id := fmt.Sprintf("aaaaaaaa-2222-4000-8000-%012d", i)
+		users = append(users, id)
+		fixture.Users = append(fixture.Users, map[string]any{"id": id, "displayName": fmt.Sprintf("Seller %d", i), "userPrincipalName": fmt.Sprintf("seller%d@contoso.test", i)})
+		fixture.AssignmentRequests = append(fixture.AssignmentRequests, map[string]any{"requestType": "adminAdd",
+			"assignment": map[string]any{"targetId": id, "assignmentPolicyId": direct, "accessPackageId": pkg},
+			"schedule":   map[string]any{"expiration": map[string]any{"type": "afterDuration", "duration": fmt.Sprintf("P%dD", 100+i)}}})
+	}
+	srv, url := startEmulator(t, emulator.Options{Fixture: fixture}) // the fixture's own adminAdd (Dmitri) makes 50
+	live := func() int {
+		n := 0
+		for _, a := range srv.Assignments() {
+			if a.AccessPackageID == pkg && a.State != "expired" {
+				n++
+			}
+		}
+		return n
+	}
+	if live() != 50 {
+		t.Fatalf("%d assignments to adopt", live())
+	}
+	r := newExampleRun(t, srv, url, "examples/adopt-access-package/main.tf")
+	r.tf(0, "init", "-input=false")
+	srv.ResetMetrics()
+	out := r.tf(0, "apply", "-input=false", "-auto-approve")
+	if !strings.Contains(out, "Resources: 50 imported, 0 added, 0 changed, 0 destroyed") {
+		t.Fatalf("apply:\n%s", out)
+	}
+	if n := srv.Count("POST /assignmentRequests"); n != 0 {
+		t.Fatalf("adoption sent %d requests to Graph", n)
+	}
+	r.tf(0, "plan", "-input=false", "-detailed-exitcode")
+	if out := r.tf(0, "output", "adopted"); strings.TrimSpace(out) != "50" {
+		t.Fatalf("adopted %q", out)
+	}
+	// Destroying one adopted assignment removes it through adminRemove.
+	target := `entitlement_access_package_assignment.member["` + direct + "/" + users[7] + `"]`
+	r.tf(0, "destroy", "-input=false", "-auto-approve", "-target", target)
+	removed := 0
+	for _, q := range srv.Requests() {
+		if q.RequestType == "adminRemove" {
+			removed++
+			if q.TargetObjectID != users[7] || q.State != "delivered" {
+				t.Fatalf("adminRemove %+v", q)
+			}
+		}
+	}
+	if removed != 1 || live() != 49 {
+		t.Fatalf("%d adminRemove requests, %d live assignments", removed, live())
 	}
 }

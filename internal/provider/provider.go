@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -26,8 +27,9 @@ import (
 )
 
 var (
-	_ provider.Provider            = (*entitlementProvider)(nil)
-	_ provider.ProviderWithActions = (*entitlementProvider)(nil)
+	_ provider.Provider                  = (*entitlementProvider)(nil)
+	_ provider.ProviderWithActions       = (*entitlementProvider)(nil)
+	_ provider.ProviderWithListResources = (*entitlementProvider)(nil)
 )
 
 // New returns the provider factory for a version.
@@ -163,6 +165,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // clientSecretCredential builds the azidentity credential, or explains what is missing.
@@ -202,6 +205,11 @@ func (p *entitlementProvider) DataSources(_ context.Context) []func() datasource
 		NewAssignmentRequestDataSource, NewAssignmentRequestsDataSource,
 		NewAccessPackageAssignmentDataSource, NewAccessPackageAssignmentsDataSource,
 	}
+}
+
+// ListResources serve `terraform query` (Terraform 1.14 and later).
+func (p *entitlementProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewAccessPackageAssignmentListResource}
 }
 
 // Actions are for Terraform 1.14 and later; earlier versions ignore them and
