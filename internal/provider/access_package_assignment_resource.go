@@ -43,8 +43,7 @@ func NewAccessPackageAssignmentResource() resource.Resource {
 type accessPackageAssignmentResource struct {
 	client *graph.Client
 	env    environment
-	// poll is how requests are followed; tests shorten it.
-	poll graph.PollPolicy
+	poll   graph.PollPolicy
 }
 
 type accessPackageAssignmentModel struct {
@@ -149,19 +148,8 @@ func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource
 }
 
 func (r *accessPackageAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	r.client = data.client
-	r.env = data.env
-	if r.poll.Initial == 0 {
-		r.poll = graph.DefaultPoll
+	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
+		r.client, r.env, r.poll = data.client, data.env, data.poll
 	}
 }
 

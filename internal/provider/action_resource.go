@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -31,18 +30,8 @@ type actionResourceBase struct {
 }
 
 func (b *actionResourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	b.client, b.env = data.client, data.env
-	if b.poll.Initial == 0 {
-		b.poll = graph.DefaultPoll
+	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
+		b.client, b.env, b.poll = data.client, data.env, data.poll
 	}
 }
 

@@ -35,18 +35,8 @@ type actionBase struct {
 }
 
 func (b *actionBase) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	b.client, b.env = data.client, data.env
-	if b.poll.Initial == 0 {
-		b.poll = graph.DefaultPoll
+	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
+		b.client, b.env, b.poll = data.client, data.env, data.poll
 	}
 }
 

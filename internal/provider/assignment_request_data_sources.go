@@ -107,16 +107,9 @@ func requestAttributes(idRequired bool) map[string]schema.Attribute {
 type dataSourceBase struct{ client *graph.Client }
 
 func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
+		b.client = data.client
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	b.client = data.client
 }
 
 // ---- entitlement_assignment_request --------------------------------------------------

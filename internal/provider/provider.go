@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -50,11 +51,29 @@ type providerModel struct {
 	AccessToken  types.String `tfsdk:"access_token"`
 }
 
-// providerData is what Configure hands to every resource.
+// providerData is what Configure hands to every resource, data source,
+// action and list resource.
 type providerData struct {
 	client *graph.Client
 	env    environment
 	envKey string
+	// poll is how requests are followed.
+	poll graph.PollPolicy
+}
+
+// configured returns the provider data given to a Configure method, or nil
+// while the provider is not configured yet (validation runs before it).
+func configured(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", data))
+		return nil
+	}
+	return pd
 }
 
 func (p *entitlementProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -161,7 +180,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		return
 	}
 	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": envKey, "static_token": gc.StaticToken != ""})
-	data := &providerData{client: client, env: env, envKey: envKey}
+	data := &providerData{client: client, env: env, envKey: envKey, poll: graph.DefaultPoll}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
