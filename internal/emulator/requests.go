@@ -70,7 +70,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	}
 	p := s.st.policies[r.policyID]
 	if isUser(r) {
-		if gerr := s.checkUserPolicy(r, p); gerr != nil {
+		if gerr := s.checkUserPolicy(r, p, c.identity); gerr != nil {
 			return nil, gerr
 		}
 	}
@@ -251,8 +251,19 @@ func (s *Server) inScope(p *policy, userID string) bool {
 }
 
 // checkUserPolicy applies the policy's rules to requests users make (spec §4.3).
-func (s *Server) checkUserPolicy(r *request, p *policy) *graphError {
+func (s *Server) checkUserPolicy(r *request, p *policy, caller Identity) *graphError {
 	subj := s.st.subjects[r.targetID]
+	if r.requestType == "userAdd" && subj != nil && !strings.EqualFold(subj.objectID, caller.ObjectID) {
+		// On behalf of someone else: the policy must allow it, and the
+		// requestor must be the target's manager (seed example 5).
+		if !boolean(obj(p.body, "requestorSettings"), "enableOnBehalfRequestorsToAddAccess") {
+			return errf(403, "Authorization_RequestDenied", "The policy %s does not let requestors ask on behalf of others.", p.id)
+		}
+		u := s.st.users[lower(subj.objectID)]
+		if u == nil || !strings.EqualFold(str(obj(u.extra, "manager"), "id"), caller.ObjectID) {
+			return errf(403, "Authorization_RequestDenied", "Only the manager of %s can request access on their behalf.", subj.objectID)
+		}
+	}
 	if r.requestType == "userAdd" && (subj == nil || !s.inScope(p, subj.objectID)) {
 		return errf(403, "Authorization_RequestDenied", "You don't meet policy requirements to request this entitlement: the target is outside the policy's allowed targets.")
 	}

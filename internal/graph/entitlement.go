@@ -511,9 +511,19 @@ type Question struct {
 	Choices  []string
 }
 
-// PolicyQuestions reads a policy's questions ($expand=questions: they are a
+// Policy is what the provider checks of an assignment policy before it
+// sends a request.
+type Policy struct {
+	ID                    string
+	Questions             []Question
+	JustificationRequired bool
+	AllowCustomSchedule   bool
+	ApprovalRequiredAdd   bool
+}
+
+// GetPolicy reads a policy with its questions ($expand=questions: they are a
 // contained navigation, absent otherwise).
-func (c *Client) PolicyQuestions(ctx context.Context, policyID string) ([]Question, error) {
+func (c *Client) GetPolicy(ctx context.Context, policyID string) (*Policy, error) {
 	var out models.AccessPackageAssignmentPolicyable
 	op := "read assignment policy " + policyID
 	err := c.call(ctx, op, true, func(ctx context.Context) error {
@@ -529,19 +539,24 @@ func (c *Client) PolicyQuestions(ctx context.Context, policyID string) ([]Questi
 	if out == nil {
 		return nil, &Error{Op: op, Status: 200, Message: "empty answer"}
 	}
-	var qs []Question
+	b := func(v *bool) bool { return v != nil && *v }
+	p := &Policy{ID: str(out.GetId())}
+	if ras := out.GetRequestApprovalSettings(); ras != nil {
+		p.JustificationRequired = b(ras.GetIsRequestorJustificationRequired())
+		p.ApprovalRequiredAdd = b(ras.GetIsApprovalRequiredForAdd())
+	}
+	if rs := out.GetRequestorSettings(); rs != nil {
+		p.AllowCustomSchedule = b(rs.GetAllowCustomAssignmentSchedule())
+	}
 	for _, q := range out.GetQuestions() {
-		x := Question{ID: str(q.GetId()), Type: "text", Text: str(q.GetText())}
-		if q.GetIsRequired() != nil {
-			x.Required = *q.GetIsRequired()
-		}
+		x := Question{ID: str(q.GetId()), Type: "text", Text: str(q.GetText()), Required: b(q.GetIsRequired())}
 		if mc, ok := q.(models.AccessPackageMultipleChoiceQuestionable); ok {
 			x.Type = "choice"
 			for _, ch := range mc.GetChoices() {
 				x.Choices = append(x.Choices, str(ch.GetActualValue()))
 			}
 		}
-		qs = append(qs, x)
+		p.Questions = append(p.Questions, x)
 	}
-	return qs, nil
+	return p, nil
 }

@@ -453,14 +453,14 @@ func (r *accessPackageAssignmentResource) resolveAnswers(ctx context.Context, m 
 	if len(ams) == 0 || diags.HasError() {
 		return nil, diags
 	}
-	qs, err := r.client.PolicyQuestions(ctx, m.AssignmentPolicyID.ValueString())
+	pol, err := r.client.GetPolicy(ctx, m.AssignmentPolicyID.ValueString())
 	if err != nil {
 		diags.AddError("Error reading the policy's questions", fmt.Sprintf("The answers cannot be sent without the questions of policy %s.\n\n%s", m.AssignmentPolicyID.ValueString(), explain(err)))
 		return nil, diags
 	}
 	byID := map[string]graph.Question{}
 	var ids []string
-	for _, q := range qs {
+	for _, q := range pol.Questions {
 		byID[strings.ToLower(q.ID)] = q
 		ids = append(ids, q.ID)
 	}

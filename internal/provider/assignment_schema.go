@@ -59,51 +59,64 @@ var (
 var expirationTypes = []string{"noExpiration", "afterDateTime", "afterDuration"}
 
 func scheduleSchema() schema.SingleNestedAttribute {
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: "When the access starts and ends. Changed in place with an `adminUpdate` request. Left out, the assignment takes the policy's expiration and starts on delivery, and the schedule Graph then holds is recorded here; removing the block later keeps the schedule the assignment has.",
+	return scheduleAttribute(false)
+}
+
+// scheduleAttribute is the schedule of an assignment (in-place updates,
+// Graph's values recorded) or, immutable, of a request (as written; a change
+// replaces the request).
+func scheduleAttribute(immutable bool) schema.SingleNestedAttribute {
+	start := schema.StringAttribute{
+		MarkdownDescription: "When access starts (RFC 3339). In the future, the request waits in Graph's `scheduled` state until then. Left out, access starts on delivery.",
 		Optional:            true,
-		Computed:            true,
-		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
-		Attributes: map[string]schema.Attribute{
-			"start_date_time": schema.StringAttribute{
-				MarkdownDescription: "When access starts (RFC 3339). In the future, the request waits in Graph's `scheduled` state until then. Left out, access starts on delivery.",
-				Optional:            true,
-				Computed:            true,
-				Validators:          []validator.String{rfc3339()},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"expiration": schema.SingleNestedAttribute{
-				MarkdownDescription: "When access ends. Graph records an `afterDuration` expiration as the equivalent end date; the provider keeps the form you wrote while the two agree.",
-				Optional:            true,
-				Computed:            true,
-				// Left out, the expiration stays as it is; written, it is planned
-				// exactly as written, so that an end date recorded from Graph does
-				// not linger beside a new duration (its fields are computed because
-				// Terraform builds a nested object's plan field by field).
-				PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown(), configWhenSet{}},
-				Attributes: map[string]schema.Attribute{
-					"type": schema.StringAttribute{
-						MarkdownDescription: "`noExpiration`, `afterDateTime` (with `end_date_time`) or `afterDuration` (with `duration`).",
-						Optional:            true,
-						Computed:            true,
-						Validators:          []validator.String{stringvalidator.OneOf(expirationTypes...)},
-					},
-					"end_date_time": schema.StringAttribute{
-						MarkdownDescription: "The end of access (RFC 3339), with `type = \"afterDateTime\"`.",
-						Optional:            true,
-						Computed:            true,
-						Validators:          []validator.String{rfc3339()},
-					},
-					"duration": schema.StringAttribute{
-						MarkdownDescription: "How long access lasts from its start, as an ISO 8601 duration such as `P90D` or `PT12H`, with `type = \"afterDuration\"`.",
-						Optional:            true,
-						Computed:            true,
-						Validators:          []validator.String{isoDuration()},
-					},
-				},
-			},
-		},
+		Validators:          []validator.String{rfc3339()},
 	}
+	typ := schema.StringAttribute{
+		MarkdownDescription: "`noExpiration`, `afterDateTime` (with `end_date_time`) or `afterDuration` (with `duration`).",
+		Optional:            true,
+		Validators:          []validator.String{stringvalidator.OneOf(expirationTypes...)},
+	}
+	end := schema.StringAttribute{
+		MarkdownDescription: "The end of access (RFC 3339), with `type = \"afterDateTime\"`.",
+		Optional:            true,
+		Validators:          []validator.String{rfc3339()},
+	}
+	dur := schema.StringAttribute{
+		MarkdownDescription: "How long access lasts from its start, as an ISO 8601 duration such as `P90D` or `PT12H`, with `type = \"afterDuration\"`.",
+		Optional:            true,
+		Validators:          []validator.String{isoDuration()},
+	}
+	expiration := schema.SingleNestedAttribute{
+		MarkdownDescription: "When access ends.",
+		Optional:            true,
+		Attributes:          map[string]schema.Attribute{"type": typ, "end_date_time": end, "duration": dur},
+	}
+	out := schema.SingleNestedAttribute{
+		MarkdownDescription: "When the access should start and end; the policy must allow requestors to choose a custom schedule. A change replaces the request.",
+		Optional:            true,
+		PlanModifiers:       []planmodifier.Object{objectplanmodifier.RequiresReplace()},
+		Attributes:          map[string]schema.Attribute{"start_date_time": start, "expiration": expiration},
+	}
+	if immutable {
+		return out
+	}
+	// An assignment's schedule: Graph fills in what is left out, and the
+	// provider records it, so every part is also computed.
+	start.Computed, start.PlanModifiers = true, []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	typ.Computed, end.Computed, dur.Computed = true, true, true
+	expiration.Computed = true
+	expiration.MarkdownDescription = "When access ends. Graph records an `afterDuration` expiration as the equivalent end date; the provider keeps the form you wrote while the two agree."
+	// Left out, the expiration stays as it is; written, it is planned exactly
+	// as written, so that an end date recorded from Graph does not linger
+	// beside a new duration (its fields are computed because Terraform builds
+	// a nested object's plan field by field).
+	expiration.PlanModifiers = []planmodifier.Object{objectplanmodifier.UseStateForUnknown(), configWhenSet{}}
+	expiration.Attributes = map[string]schema.Attribute{"type": typ, "end_date_time": end, "duration": dur}
+	out.Computed = true
+	out.MarkdownDescription = "When the access starts and ends. Changed in place with an `adminUpdate` request. Left out, the assignment takes the policy's expiration and starts on delivery, and the schedule Graph then holds is recorded here; removing the block later keeps the schedule the assignment has."
+	out.PlanModifiers = []planmodifier.Object{objectplanmodifier.UseStateForUnknown()}
+	out.Attributes = map[string]schema.Attribute{"start_date_time": start, "expiration": expiration}
+	return out
 }
 
 func answersSchema() schema.ListNestedAttribute {

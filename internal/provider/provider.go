@@ -216,6 +216,7 @@ func (p *entitlementProvider) Resources(_ context.Context) []func() resource.Res
 		NewAssignmentRequestReprocessResource,
 		NewAssignmentRequestResumeResource,
 		NewAccessPackageAssignmentReprocessResource,
+		NewAccessPackageAssignmentRequestResource,
 	}
 }
 

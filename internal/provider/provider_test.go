@@ -30,6 +30,13 @@ const (
 	polHook   = "dddddddd-0000-4000-8000-000000000003" // direct, custom extension at assignmentRequestCreated
 	qRegion   = "eeeeeeee-0000-4000-8000-000000000001"
 	qCost     = "eeeeeeee-0000-4000-8000-000000000002"
+
+	// For requests made as a user.
+	uManager    = "aaaaaaaa-0000-4000-8000-000000000004" // Bob's manager
+	pkgData     = "bbbbbbbb-0000-4000-8000-00000000000d"
+	polSelf     = "dddddddd-0000-4000-8000-000000000011" // self-service: approval, justification, a required question, no custom schedule
+	polSelfAuto = "dddddddd-0000-4000-8000-000000000012" // self-service, no approval
+	qTeam       = "eeeeeeee-0000-4000-8000-000000000011"
 )
 
 func accFixture() *emulator.Fixture {
@@ -37,9 +44,12 @@ func accFixture() *emulator.Fixture {
 		return map[string]any{"id": id, "displayName": name, "userPrincipalName": strings.ToLower(name) + "@contoso.test", "mail": strings.ToLower(name) + "@contoso.test"}
 	}
 	return &emulator.Fixture{
-		Users:          []map[string]any{user(uAlice, "Alice"), user(uBob, "Bob"), user(uCarol, "Carol")},
-		Catalogs:       []map[string]any{{"id": catTest, "displayName": "Test"}},
-		AccessPackages: []map[string]any{{"id": pkgSales, "displayName": "Sales", "catalog": map[string]any{"id": catTest}}},
+		Users: []map[string]any{user(uAlice, "Alice"), user(uCarol, "Carol"), user(uManager, "Manager"),
+			// The manager relation lets Bob's manager request for him (seed example 5).
+			func() map[string]any { b := user(uBob, "Bob"); b["manager"] = map[string]any{"id": uManager}; return b }()},
+		Catalogs: []map[string]any{{"id": catTest, "displayName": "Test"}},
+		AccessPackages: []map[string]any{{"id": pkgSales, "displayName": "Sales", "catalog": map[string]any{"id": catTest}},
+			{"id": pkgData, "displayName": "Data", "catalog": map[string]any{"id": catTest}}},
 		AssignmentPolicies: []map[string]any{
 			{"id": polDirect, "displayName": "Direct", "accessPackage": map[string]any{"id": pkgSales}},
 			// A default expiration that Graph applies when the request has no
@@ -50,6 +60,13 @@ func accFixture() *emulator.Fixture {
 						"choices": []any{map[string]any{"actualValue": "EMEA"}, map[string]any{"actualValue": "AMER"}}},
 					map[string]any{"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": qCost, "text": "Cost centre", "regexPattern": "CC-[0-9]{4}"},
 				}},
+			{"id": polSelf, "displayName": "Employees ask", "accessPackage": map[string]any{"id": pkgData}, "allowedTargetScope": "allMemberUsers",
+				"requestorSettings":       map[string]any{"enableTargetsToSelfAddAccess": true, "enableTargetsToSelfRemoveAccess": true, "enableOnBehalfRequestorsToAddAccess": true, "allowCustomAssignmentSchedule": false},
+				"requestApprovalSettings": map[string]any{"isApprovalRequiredForAdd": true, "isRequestorJustificationRequired": true, "stages": []any{}},
+				"questions": []any{map[string]any{"@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion", "id": qTeam, "text": "Team?", "isRequired": true,
+					"choices": []any{map[string]any{"actualValue": "analytics"}, map[string]any{"actualValue": "finance"}}}}},
+			{"id": polSelfAuto, "displayName": "Employees, no approval", "accessPackage": map[string]any{"id": pkgData}, "allowedTargetScope": "allMemberUsers",
+				"requestorSettings": map[string]any{"enableTargetsToSelfAddAccess": true, "enableTargetsToSelfRemoveAccess": true, "allowCustomAssignmentSchedule": true}},
 			{"id": polHook, "displayName": "Hooked", "accessPackage": map[string]any{"id": pkgSales},
 				"customExtensionStageSettings": []any{map[string]any{"stage": "assignmentRequestCreated", "customExtension": map[string]any{"id": "ffffffff-0000-4000-8000-000000000001"}}}},
 		},

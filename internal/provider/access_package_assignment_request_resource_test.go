@@ -1,0 +1,223 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+)
+
+const userReq = "entitlement_access_package_assignment_request.test"
+
+// asUser returns an emulator and a provider block signed in as a user.
+func asUser(t *testing.T, who string) (*emulator.Server, string) {
+	t.Helper()
+	srv, p := testEmulator(t, emulator.Options{})
+	tok := "token-of-" + who
+	if err := srv.AddToken(tok, emulator.Identity{Kind: "delegated", ObjectID: who}); err != nil {
+		t.Fatal(err)
+	}
+	return srv, strings.Replace(p, srv.Token(), tok, 1)
+}
+
+func userRequestConfig(p, body string) string {
+	return p + "resource \"entitlement_access_package_assignment_request\" \"test\" {\n" + body + "\n}\n"
+}
+
+// The request of seed examples 3 and 4: answers and a justification, the policy chosen by Graph.
+const selfRequest = `  access_package_id = "` + pkgData + `"
+  justification     = "Need access to the data platform"
+  answers = [{ question_id = "` + qTeam + `", value = "analytics", display_value = "Analytics" }]`
+
+func onlyRequest(srv *emulator.Server, typ string) (emulator.RequestView, error) {
+	var found []emulator.RequestView
+	for _, r := range srv.Requests() {
+		if r.RequestType == typ {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		return emulator.RequestView{}, fmt.Errorf("%d %s requests", len(found), typ)
+	}
+	return found[0], nil
+}
+
+func TestAccAccessPackageAssignmentRequest_approved(t *testing.T) {
+	srv, p := asUser(t, uAlice)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		// A delivered request is only forgotten on destroy: the access stays.
+		CheckDestroy: func(*terraform.State) error {
+			if len(liveAssignments(srv, pkgData, uAlice)) != 1 {
+				return fmt.Errorf("destroying a delivered request removed the access")
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: userRequestConfig(p, selfRequest),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(userReq, tfjsonpath.New("state"), knownvalue.StringExact("pendingApproval")),
+					statecheck.ExpectKnownValue(userReq, tfjsonpath.New("assignment_id"), knownvalue.Null()),
+				},
+				Check: func(*terraform.State) error {
+					r, err := onlyRequest(srv, "userAdd")
+					if err != nil || r.State != "pendingApproval" || r.PolicyID != polSelf || r.TargetObjectID != uAlice ||
+						r.Justification != "Need access to the data platform" || len(r.Answers) != 1 || r.Answers[0]["value"] != "analytics" {
+						return fmt.Errorf("request in Graph: %+v %v", r, err)
+					}
+					return nil
+				},
+			},
+			{
+				// An approver approves in Entra; the next refresh sees the access delivered.
+				PreConfig: func() {
+					r, _ := onlyRequest(srv, "userAdd")
+					if err := srv.Approve(r.ID); err != nil {
+						t.Error(err)
+					}
+				},
+				Config: userRequestConfig(p, selfRequest),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(userReq, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
+					statecheck.ExpectKnownValue(userReq, tfjsonpath.New("assignment_id"), knownvalue.StringRegexp(guidRE)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAccessPackageAssignmentRequest_deniedAndCanceled(t *testing.T) {
+	srv, p := asUser(t, uAlice)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: userRequestConfig(p, selfRequest)},
+			{
+				PreConfig: func() {
+					r, _ := onlyRequest(srv, "userAdd")
+					_ = srv.Deny(r.ID)
+				},
+				Config: userRequestConfig(p, selfRequest),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(userReq, tfjsonpath.New("state"), knownvalue.StringExact("denied")),
+				},
+			},
+		},
+	})
+
+	// Destroying a request still pending approval cancels it.
+	srv2, p2 := asUser(t, uCarol)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			r, err := onlyRequest(srv2, "userAdd")
+			if err != nil || r.State != "canceled" {
+				return fmt.Errorf("after destroy: %+v %v", r, err)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{Config: userRequestConfig(p2, selfRequest)}},
+	})
+}
+
+func TestAccAccessPackageAssignmentRequest_onBehalf(t *testing.T) {
+	// Seed example 5: a manager asks for a direct report; the requestor comes from the token.
+	srv, p := asUser(t, uManager)
+	body := fmt.Sprintf(`%s
+  assignment_policy_id = %q
+  target = {
+    object_id    = %q
+    email        = "bob@contoso.test"
+    display_name = "Bob"
+  }`, selfRequest, polSelf, uBob)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: userRequestConfig(p, body),
+			Check: func(*terraform.State) error {
+				r, err := onlyRequest(srv, "userAdd")
+				if err != nil || r.TargetObjectID != uBob || r.State != "pendingApproval" {
+					return fmt.Errorf("request %+v %v", r, err)
+				}
+				return nil
+			},
+		}},
+	})
+	// Someone who is not Bob's manager is refused, with what that means.
+	_, pa := asUser(t, uAlice)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      userRequestConfig(pa, body),
+			ExpectError: errRE(`Graph refused the request \(403\).*a manager can request only for their own direct reports.*Authorization_RequestDenied`),
+		}},
+	})
+}
+
+func TestAccAccessPackageAssignmentRequest_asApplication(t *testing.T) {
+	_, p := testEmulator(t, emulator.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      userRequestConfig(p, selfRequest),
+			ExpectError: errRE(`must use a delegated token \(for example the Azure CLI login\), not an application's credentials`),
+		}},
+	})
+}
+
+func TestAccAccessPackageAssignmentRequest_planTimePolicyChecks(t *testing.T) {
+	_, p := asUser(t, uAlice)
+	withPolicy := func(body string) string {
+		return userRequestConfig(p, fmt.Sprintf("  access_package_id = %q\n  assignment_policy_id = %q\n%s", pkgData, polSelf, body))
+	}
+	answers := `  answers = [{ question_id = "` + qTeam + `", value = "finance" }]`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: withPolicy(answers), PlanOnly: true, ExpectError: errRE(`Justification required.*requires requestors to give a justification`)},
+			{Config: withPolicy(`  justification = "x"`), PlanOnly: true, ExpectError: errRE(`Required question not answered.*` + qTeam)},
+			{Config: withPolicy(answers + "\n  justification = \"x\"\n  schedule = { expiration = { type = \"afterDuration\", duration = \"P30D\" } }"), PlanOnly: true,
+				ExpectError: errRE(`Custom schedule not allowed`)},
+		},
+	})
+}
+
+func TestAccAccessPackageAssignmentRequest_deliveredAndRemoved(t *testing.T) {
+	srv, p := asUser(t, uCarol)
+	add := fmt.Sprintf("  access_package_id = %q\n  assignment_policy_id = %q\n  wait_for = \"delivered\"", pkgData, polSelfAuto)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: userRequestConfig(p, add),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(userReq, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
+				},
+			},
+			{
+				// The user removes their own access: a userRemove request replaces the userAdd one.
+				Config: p + fmt.Sprintf(`
+resource "entitlement_access_package_assignment_request" "remove" {
+  request_type      = "userRemove"
+  access_package_id = %q
+  wait_for          = "delivered"
+}`, pkgData),
+				Check: func(*terraform.State) error {
+					r, err := onlyRequest(srv, "userRemove")
+					if err != nil || r.State != "delivered" || len(liveAssignments(srv, pkgData, uCarol)) != 0 {
+						return fmt.Errorf("userRemove %+v %v, %d live", r, err, len(liveAssignments(srv, pkgData, uCarol)))
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
