@@ -72,7 +72,8 @@ func (c *Client) Reprocess(ctx context.Context, id string, opts ActionOptions) (
 	if err != nil || !proceed {
 		return &ActionResult{Request: r, Warning: warning}, err
 	}
-	if err := c.ReprocessRequest(ctx, id); err != nil {
+	if err := c.once(ctx, id, func(ctx context.Context) error { return c.ReprocessRequest(ctx, id) },
+		func(q *Request) bool { return q.State != StateDeliveryFailed && q.State != StatePartiallyDelivered }); err != nil {
 		var ge *Error
 		if errors.As(err, &ge) && ge.Status == 400 {
 			// Graph's own clock decides the window; say what to do about it.
@@ -161,7 +162,8 @@ func (c *Client) Resume(ctx context.Context, id string, in ResumeInput, opts Act
 	if err := ResumeGuard(r, in); err != nil {
 		return &ActionResult{Request: r}, err
 	}
-	if err := c.ResumeRequest(ctx, id, in); err != nil {
+	if err := c.once(ctx, id, func(ctx context.Context) error { return c.ResumeRequest(ctx, id, in) },
+		func(q *Request) bool { return q.Status != "WaitingForCallback" || len(waitingCallouts(q)) < len(waitingCallouts(r)) }); err != nil {
 		return nil, err
 	}
 	res, err := c.finishAction(ctx, id, "resume", opts, func(q *Request) bool {
@@ -171,6 +173,40 @@ func (c *Client) Resume(ctx context.Context, id string, in ResumeInput, opts Act
 		err = nil // the callback denied or canceled the request, as asked
 	}
 	return res, err
+}
+
+// once makes an action's POST at most once in effect: after an ambiguous
+// failure (no answer, a gateway 5xx) it reads the request, and took says
+// whether the call had taken effect; only if not is the call sent again.
+func (c *Client) once(ctx context.Context, id string, post func(context.Context) error, took func(*Request) bool) error {
+	for {
+		err := post(ctx)
+		if err == nil || !IsAmbiguous(err) {
+			return err
+		}
+		q, rerr := c.GetRequest(ctx, id)
+		if rerr != nil {
+			return err
+		}
+		if took(q) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func waitingCallouts(q *Request) []Callout {
+	var out []Callout
+	for _, c := range q.Callouts {
+		if c.Status == "waitingForCallback" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // ReprocessDeliveredAssignment re-applies a delivered assignment's access:

@@ -249,7 +249,11 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	}
 	in.Answers = answers
 
-	req0, found, err := r.submitAdd(ctx, in)
+	req0, found, adopted, err := r.submitAdd(ctx, in)
+	if adopted {
+		resp.Diagnostics.AddWarning("Existing assignment adopted",
+			fmt.Sprintf("Graph already had a request or an assignment for %s in access package %s under policy %s — most likely from an apply that was interrupted after Graph accepted its request, or made outside Terraform. The provider adopted it instead of requesting it twice; it is managed by this resource from now on.", describeTarget(in), in.AccessPackageID, in.PolicyID))
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error creating access package assignment",
 			fmt.Sprintf("Graph did not accept the adminAdd request for %s in access package %s (policy %s).\n\n%s", describeTarget(in), in.AccessPackageID, in.PolicyID, explain(err)))
@@ -273,39 +277,47 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	if plan.ID.ValueString() != "" {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createdKey, []byte(fmt.Sprintf("%q", time.Now().UTC().Format(time.RFC3339))))...)
 	}
 	r.outcomeDiagnostics(&resp.Diagnostics, "creating", final, requestID, werr, plan.ID.ValueString() != "")
 }
 
-// submitAdd sends adminAdd once. After an ambiguous failure — no answer, or a
-// gateway 5xx — the request may exist in Graph although we never heard of
+// submitAdd sends adminAdd once. After an ambiguous failure — no answer, or
+// a gateway 5xx — the request may exist in Graph although we never heard of
 // it, so before sending it again the provider looks for what it would have
-// made. Graph keeps one open request per target and package: a second POST
-// answered ExistingOpenRequest proves the first one landed.
-func (r *accessPackageAssignmentResource) submitAdd(ctx context.Context, in graph.AddInput) (*graph.Request, *graph.Assignment, error) {
+// made. Graph keeps one open request per target and package: a POST answered
+// ExistingOpenRequest proves an earlier one landed. The same answer to the
+// first POST (or ExistingAssignment) means an earlier apply was interrupted
+// after Graph accepted its request: the provider adopts what it finds
+// (adopted reports that) rather than fail or request twice.
+func (r *accessPackageAssignmentResource) submitAdd(ctx context.Context, in graph.AddInput) (*graph.Request, *graph.Assignment, bool, error) {
 	req0, err := r.client.SubmitAdd(ctx, in)
-	if err == nil || !graph.IsAmbiguous(err) {
-		return req0, nil, err
+	exists := func(err error) bool {
+		return graph.HasCode(err, "ExistingOpenRequest") || graph.HasCode(err, "ExistingAssignment")
+	}
+	adopting := exists(err)
+	if err == nil || (!graph.IsAmbiguous(err) && !adopting) {
+		return req0, nil, false, err
 	}
 	first := err
-	tflog.Warn(ctx, "the adminAdd request may have reached Graph without an answer; looking for it before sending it again", map[string]any{"error": err.Error()})
+	tflog.Warn(ctx, "the adminAdd request may already exist in Graph; looking for it before sending it again", map[string]any{"error": err.Error()})
 	delay := r.poll.Initial
 	for {
 		if a, err := r.findLive(ctx, in); err == nil && a != nil {
-			return nil, a, nil
+			return nil, a, adopting, nil
 		}
 		req0, err = r.client.SubmitAdd(ctx, in)
 		switch {
 		case err == nil:
-			return req0, nil, nil
-		case graph.HasCode(err, "ExistingOpenRequest") || graph.HasCode(err, "ExistingAssignment") || graph.IsAmbiguous(err):
-			// The first request landed (or we still cannot tell): look again.
+			return req0, nil, false, nil
+		case exists(err) || graph.IsAmbiguous(err):
+			// An earlier request landed (or we still cannot tell): look again.
 		default:
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, fmt.Errorf("%w; the request may exist in Graph: look for an open request for this target in access package %s before retrying", first, in.AccessPackageID)
+			return nil, nil, false, fmt.Errorf("%w; a request for this target may be open in Graph without an assignment yet (for example one scheduled for a later start): look for it before retrying", first)
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, r.poll.Max)
@@ -404,6 +416,9 @@ func (r *accessPackageAssignmentResource) outcomeDiagnostics(diags *diag.Diagnos
 		kept = "\n\nThe assignment is recorded in the Terraform state, so nothing is left untracked in Graph; Terraform marks it tainted and will replace it on the next apply unless you repair it and run `terraform untaint`."
 	}
 	switch {
+	case werr != nil && errors.Is(werr, context.Canceled) && tracked:
+		diags.AddWarning("Interrupted while waiting for Graph",
+			fmt.Sprintf("Terraform was interrupted while assignment request %s was still being processed. Graph has the request, and the resource is recorded in the state; the next plan reads how it ended.", requestID))
 	case werr != nil && errors.Is(werr, context.DeadlineExceeded):
 		state := "unknown"
 		if q != nil {
@@ -527,6 +542,11 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 		}
 	}
 	a, err := r.client.GetAssignment(ctx, id)
+	if graph.IsNotFound(err) && r.recentlyCreated(ctx, req.Private) {
+		// Graph replicates new assignments with a lag: a just-created one can
+		// read as not found. Wait for it rather than forget it.
+		a, err = r.waitVisible(ctx, id)
+	}
 	if graph.IsNotFound(err) || (err == nil && !a.Live()) {
 		tflog.Info(ctx, "the assignment is gone or expired; removing it from state", map[string]any{"assignment_id": id})
 		resp.State.RemoveResource(ctx)
@@ -553,6 +573,45 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	setIdentity(ctx, resp.Identity, m.ID, &resp.Diagnostics)
+}
+
+// createdKey is the private-state key that records when the provider created
+// the assignment, so that Read can tell replication lag from a deletion.
+const createdKey = "created_at"
+
+// consistencyWindow is how long after a create a not-found read is taken for
+// replication lag.
+const consistencyWindow = 3 * time.Minute
+
+func (r *accessPackageAssignmentResource) recentlyCreated(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}) bool {
+	raw, d := private.GetKey(ctx, createdKey)
+	if d.HasError() || len(raw) < 2 {
+		return false
+	}
+	t, err := time.Parse(time.RFC3339, strings.Trim(string(raw), `"`))
+	return err == nil && time.Since(t) < consistencyWindow
+}
+
+// waitVisible reads an assignment until Graph shows it, within the window.
+func (r *accessPackageAssignmentResource) waitVisible(ctx context.Context, id string) (*graph.Assignment, error) {
+	ctx, cancel := context.WithTimeout(ctx, consistencyWindow)
+	defer cancel()
+	delay := r.poll.Initial
+	for {
+		a, err := r.client.GetAssignment(ctx, id)
+		if !graph.IsNotFound(err) {
+			return a, err
+		}
+		tflog.Debug(ctx, "a new assignment is not visible yet; waiting", map[string]any{"assignment_id": id})
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, r.poll.Max)
+	}
 }
 
 func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -609,7 +668,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	q, err := r.client.SubmitUpdate(ctx, plan.ID.ValueString(), r.justification(plan.Justification), sch, answers)
+	q, err := r.submitUpdate(ctx, plan.ID.ValueString(), r.justification(plan.Justification), sch, answers)
 	if err != nil {
 		resp.Diagnostics.AddError("Error updating access package assignment",
 			fmt.Sprintf("Graph did not accept the adminUpdate request for assignment %s.\n\n%s", plan.ID.ValueString(), explain(err)))
@@ -633,6 +692,29 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 		r.recordAssignment(ctx, &plan, final.Assignment, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// submitUpdate sends adminUpdate once in effect: after an ambiguous failure
+// it looks for the adminUpdate request it may have made before sending again
+// (a second one while the first is open would be refused anyway).
+func (r *accessPackageAssignmentResource) submitUpdate(ctx context.Context, id, justification string, sch *graph.Schedule, answers []graph.Answer) (*graph.Request, error) {
+	since := time.Now().Add(-time.Minute)
+	delay := r.poll.Initial
+	for {
+		q, err := r.client.SubmitUpdate(ctx, id, justification, sch, answers)
+		if err == nil || !(graph.IsAmbiguous(err) || graph.HasCode(err, "ExistingOpenRequest")) {
+			return q, err
+		}
+		if reqs, lerr := r.client.ListRequests(ctx, graph.RequestFilter{AssignmentID: id, RequestType: "adminUpdate", CreatedAfter: &since}); lerr == nil && len(reqs) > 0 {
+			return reqs[len(reqs)-1], nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, r.poll.Max)
+	}
 }
 
 func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -675,6 +757,9 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 			fmt.Sprintf("Graph did not accept the adminRemove request for assignment %s.\n\n%s", id, explain(err)))
 		return
 	}
+	if q == nil {
+		return // a lost answer, but the assignment has ended
+	}
 	final, werr := r.follow(ctx, q.ID, nil, false)
 	if werr == nil && final.State == graph.StateDelivered {
 		return
@@ -689,14 +774,22 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 // and package is still open (an add still delivering, an update), Graph
 // refuses with ExistingOpenRequest and changes nothing, so the remove is sent
 // again once that request has had time to finish, within the delete timeout.
+// After an ambiguous failure it first checks whether the assignment has
+// already ended (then it returns no request and no error).
 func (r *accessPackageAssignmentResource) submitRemove(ctx context.Context, id, justification string) (*graph.Request, error) {
 	delay := r.poll.Initial
 	for {
 		q, err := r.client.SubmitRemove(ctx, id, justification)
-		if !graph.HasCode(err, "ExistingOpenRequest") {
+		switch {
+		case graph.IsAmbiguous(err):
+			if a, gerr := r.client.GetAssignment(ctx, id); graph.IsNotFound(gerr) || (gerr == nil && !a.Live()) {
+				return nil, nil
+			}
+		case graph.HasCode(err, "ExistingOpenRequest"):
+			tflog.Info(ctx, "another request for this assignment is still open; waiting before removing it", map[string]any{"assignment_id": id})
+		default:
 			return q, err
 		}
-		tflog.Info(ctx, "another request for this assignment is still open; waiting before removing it", map[string]any{"assignment_id": id})
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w (still refused when the delete timeout ran out)", err)

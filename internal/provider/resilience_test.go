@@ -1,0 +1,174 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+)
+
+// exactly checks the emulator holds n requests of a type for a target, all delivered.
+func exactly(srv *emulator.Server, typ, target string, n int) error {
+	reqs := requestsOf(srv, typ, target)
+	if len(reqs) != n {
+		return fmt.Errorf("%d %s requests for %s, want %d: %+v", len(reqs), typ, target, n, reqs)
+	}
+	for _, r := range reqs {
+		if r.State != "delivered" {
+			return fmt.Errorf("%s request %s is %s", typ, r.ID, r.State)
+		}
+	}
+	return nil
+}
+
+func TestAccResilience_adoptsWhatAnEarlierApplyRequested(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	// The POST of an apply that died before saving its state landed in Graph.
+	srv.MustAdd(pkgSales, polDirect, uAlice, nil)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(srv, uAlice),
+		Steps: []resource.TestStep{{
+			Config: assignmentConfig(p, polDirect, uAlice, ""),
+			Check: func(s *terraform.State) error {
+				if err := exactly(srv, "adminAdd", uAlice, 1); err != nil {
+					return err
+				}
+				if live := liveAssignments(srv, pkgSales, uAlice); len(live) != 1 || live[0].ID != s.RootModule().Resources[res].Primary.ID {
+					return fmt.Errorf("state does not track the existing assignment: %+v", live)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccResilience_lostUpdateAndRemoveResponses(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	sched := func(end string) string {
+		return fmt.Sprintf("  schedule = { expiration = { type = \"afterDateTime\", end_date_time = %q } }", end)
+	}
+	drop := func() {
+		if err := srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", DropResponse: true, Count: 1}}); err != nil {
+			t.Error(err)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if m := srv.Metrics()["POST /assignmentRequests"]; m.Dropped != 2 {
+				return fmt.Errorf("%d dropped responses, want 2", m.Dropped)
+			}
+			if err := exactly(srv, "adminRemove", uBob, 1); err != nil {
+				return err
+			}
+			return checkDestroyed(srv, uBob)(s)
+		},
+		Steps: []resource.TestStep{
+			{Config: assignmentConfig(p, polDirect, uBob, sched("2030-01-01T00:00:00Z"))},
+			{
+				PreConfig: drop,
+				Config:    assignmentConfig(p, polDirect, uBob, sched("2031-01-01T00:00:00Z")),
+				Check: func(*terraform.State) error {
+					if err := exactly(srv, "adminUpdate", uBob, 1); err != nil {
+						return err
+					}
+					drop() // for the destroy that follows
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccResilience_replicationLagAfterCreate(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	srv.SetConsistencyLag(3 * time.Second)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(srv, uCarol),
+		// The plan right after the apply must find the new assignment, not re-create it.
+		Steps: []resource.TestStep{{
+			Config: assignmentConfig(p, polDirect, uCarol, ""),
+			Check:  func(*terraform.State) error { return exactly(srv, "adminAdd", uCarol, 1) },
+		}},
+	})
+}
+
+// An apply is stopped while it waits for Graph — by SIGINT (Terraform
+// cancels, the provider saves what it has) and by SIGKILL (nothing is saved)
+// — and the next apply converges with exactly one request.
+func TestAccResilience_interruptedApply(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			fixture, err := emulator.LoadFixture("../../examples/emulator/fixture.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, url := startEmulator(t, emulator.Options{Fixture: fixture})
+			const alice = "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e01"
+			_ = srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: alice, DeliveryDelay: &emulator.Duration{D: time.Hour}}})
+			r := newExampleRun(t, srv, url)
+			cfg := `resource "entitlement_access_package_assignment" "alice" {
+  access_package_id    = "a914b616-e04e-476b-aa37-91038f0b165b"
+  assignment_policy_id = "2264bf65-76ba-417b-a27d-54d291f0cbc8"
+  target_object_id     = "` + alice + `"
+}
+`
+			if err := os.WriteFile(r.dir+"/main.tf", []byte(cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r.tf(0, "init", "-input=false")
+			cmd := exec.Command("terraform", "apply", "-input=false", "-auto-approve", "-no-color")
+			cmd.Dir, cmd.Env = r.dir, append(os.Environ(), r.env...)
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for len(requestsOf(srv, "adminAdd", alice)) == 0 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(300 * time.Millisecond) // Graph accepted the request; the provider is waiting for delivery
+			_ = cmd.Process.Signal(sig)
+			_ = cmd.Wait()
+			if n := len(requestsOf(srv, "adminAdd", alice)); n != 1 {
+				t.Fatalf("%d adminAdd requests after the interrupted apply:\n%s", n, out.String())
+			}
+			// Graph finishes on its own meanwhile.
+			_ = srv.SetBehaviours(nil)
+			srv.AdvanceClock(2 * time.Hour)
+			second := r.tf(0, "apply", "-input=false", "-auto-approve")
+			if err := exactly(srv, "adminAdd", alice, 1); err != nil {
+				t.Fatalf("%v\nfirst apply:\n%s\nsecond apply:\n%s", err, out.String(), second)
+			}
+			if len(liveAssignments(srv, "a914b616-e04e-476b-aa37-91038f0b165b", alice)) != 1 {
+				t.Fatal("no live assignment")
+			}
+			r.tf(0, "plan", "-input=false", "-detailed-exitcode")
+			t.Logf("after %s, second apply: %s", sig, lastLine(second))
+		})
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], "Apply complete") || strings.Contains(lines[i], "No changes") {
+			return strings.TrimSpace(lines[i])
+		}
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
+}
