@@ -70,6 +70,7 @@ type Server struct {
 	faults     []*Fault
 	behaviours []*Behaviour
 	lag        time.Duration
+	latency    [2]time.Duration // every Graph request waits a random time in [min, max)
 	metrics    map[string]*RouteMetrics
 	rnd        *mrand.Rand
 }
@@ -118,6 +119,7 @@ func (s *Server) Reset() error {
 	s.faults = nil
 	s.behaviours = nil
 	s.lag = 0
+	s.latency = [2]time.Duration{}
 	s.metrics = map[string]*RouteMetrics{}
 	s.rnd = mrand.New(mrand.NewSource(s.opts.Seed))
 	s.tokens = map[string]Identity{s.opts.Token: {Kind: "application", ObjectID: "00000000-0000-0000-0000-0000000000a1", DisplayName: "Terraform"}}
@@ -194,6 +196,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if wait := s.baseLatency(); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	fault := s.pickFault(r.Method, name, r.URL.Path)
 	if fault != nil && fault.Latency.D > 0 {
 		select {

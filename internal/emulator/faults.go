@@ -173,6 +173,24 @@ func (s *Server) SetConsistencyLag(d time.Duration) {
 	s.mu.Unlock()
 }
 
+// SetLatency makes every Graph request wait a random time in [min, max),
+// beside whatever the fault rules add.
+func (s *Server) SetLatency(min, max time.Duration) {
+	s.mu.Lock()
+	s.latency = [2]time.Duration{min, max}
+	s.mu.Unlock()
+}
+
+func (s *Server) baseLatency() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lo, hi := s.latency[0], s.latency[1]
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(s.rnd.Int63n(int64(hi-lo)))
+}
+
 // Behaviour steers the lifecycle for requests that match it, standing in for
 // what a real tenant's resources and custom extensions do. Empty match fields
 // match everything; the first matching behaviour with uses left applies.

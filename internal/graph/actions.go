@@ -163,7 +163,9 @@ func (c *Client) Resume(ctx context.Context, id string, in ResumeInput, opts Act
 		return &ActionResult{Request: r}, err
 	}
 	if err := c.once(ctx, id, func(ctx context.Context) error { return c.ResumeRequest(ctx, id, in) },
-		func(q *Request) bool { return q.Status != "WaitingForCallback" || len(waitingCallouts(q)) < len(waitingCallouts(r)) }); err != nil {
+		func(q *Request) bool {
+			return q.Status != "WaitingForCallback" || len(waitingCallouts(q)) < len(waitingCallouts(r))
+		}); err != nil {
 		return nil, err
 	}
 	res, err := c.finishAction(ctx, id, "resume", opts, func(q *Request) bool {

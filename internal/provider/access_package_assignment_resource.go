@@ -674,6 +674,16 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 			fmt.Sprintf("Graph did not accept the adminUpdate request for assignment %s.\n\n%s", plan.ID.ValueString(), explain(err)))
 		return
 	}
+	if q == nil {
+		// A lost answer, but the assignment already has the change.
+		q = &graph.Request{ID: prior.RequestID.ValueString()}
+		if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
+			r.recordAssignment(ctx, &plan, a, &resp.Diagnostics)
+		}
+		plan.RequestID = prior.RequestID
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	final, werr := r.follow(ctx, q.ID, nil, false)
 	if werr != nil || final.State != graph.StateDelivered {
 		// Graph did not apply the change: keep what the state said, with the request id.
@@ -694,19 +704,43 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// submitUpdate sends adminUpdate once in effect: after an ambiguous failure
-// it looks for the adminUpdate request it may have made before sending again
-// (a second one while the first is open would be refused anyway).
+// submitUpdate sends adminUpdate once in effect. After an ambiguous failure
+// it looks for evidence that the first one landed before sending it again:
+// the assignment (an existing object, visible at once) already has the new
+// schedule; or, for answers, which the v1.0 assignment does not show, an
+// adminUpdate request for it appears within the replication window. A
+// second POST while the first is still open is refused by Graph anyway. A
+// nil request with no error means the change is already in Graph.
 func (r *accessPackageAssignmentResource) submitUpdate(ctx context.Context, id, justification string, sch *graph.Schedule, answers []graph.Answer) (*graph.Request, error) {
 	since := time.Now().Add(-time.Minute)
 	delay := r.poll.Initial
+	var lookingSince time.Time
 	for {
 		q, err := r.client.SubmitUpdate(ctx, id, justification, sch, answers)
 		if err == nil || !(graph.IsAmbiguous(err) || graph.HasCode(err, "ExistingOpenRequest")) {
 			return q, err
 		}
-		if reqs, lerr := r.client.ListRequests(ctx, graph.RequestFilter{AssignmentID: id, RequestType: "adminUpdate", CreatedAfter: &since}); lerr == nil && len(reqs) > 0 {
-			return reqs[len(reqs)-1], nil
+		if lookingSince.IsZero() {
+			lookingSince = time.Now()
+		}
+		for {
+			if sch != nil {
+				if a, gerr := r.client.GetAssignment(ctx, id); gerr == nil && scheduleApplied(a.Schedule, sch) {
+					return nil, nil
+				}
+			}
+			if reqs, lerr := r.client.ListRequests(ctx, graph.RequestFilter{AssignmentID: id, RequestType: "adminUpdate", CreatedAfter: &since}); lerr == nil && len(reqs) > 0 {
+				return reqs[len(reqs)-1], nil
+			}
+			if sch != nil || time.Since(lookingSince) > replicationWindow {
+				break // send again: Graph refuses it while the first one is open
+			}
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(delay):
+			}
+			delay = min(delay*2, r.poll.Max)
 		}
 		select {
 		case <-ctx.Done():
@@ -715,6 +749,29 @@ func (r *accessPackageAssignmentResource) submitUpdate(ctx context.Context, id, 
 		}
 		delay = min(delay*2, r.poll.Max)
 	}
+}
+
+// replicationWindow is how long a new request may stay invisible to lists.
+const replicationWindow = 30 * time.Second
+
+// scheduleApplied says whether an assignment's schedule already is what an
+// update asks for (Graph records a duration as an end date).
+func scheduleApplied(got, want *graph.Schedule) bool {
+	if got == nil || want == nil {
+		return false
+	}
+	if want.Start != nil && (got.Start == nil || !got.Start.Equal(*want.Start)) {
+		return false
+	}
+	em := expirationModel{Type: types.StringValue(want.ExpirationType), EndDateTime: fmtTime(want.End), Duration: types.StringNull()}
+	if want.Duration != "" {
+		em.Duration = types.StringValue(want.Duration)
+	}
+	switch want.ExpirationType {
+	case "", "notSpecified":
+		return true
+	}
+	return expirationEquivalent(em, got)
 }
 
 func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -1,0 +1,253 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+)
+
+// The chaos suite: the acceptance scenarios of the assignment resource,
+// reprocess and resume, re-run with the emulator injecting throttling
+// (Retry-After 1–5 s), 503s, responses dropped after the change was
+// committed, consistency lag and latency. Every run must end with Graph's
+// store exactly as the configuration says: no duplicate request, no orphaned
+// or missing assignment. `make chaos` runs it 5 times at size 10; `make test`
+// once at size 3 (CHAOS_RUNS, CHAOS_SIZE).
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// chaosFaults is the fault mix; seed varies it per run.
+func chaosFaults(srv *emulator.Server) {
+	_ = srv.SetFaults([]emulator.Fault{
+		{Status: 429, RetryAfter: 1, Probability: 0.12},
+		{Status: 429, RetryAfter: 3, Probability: 0.08},
+		{Status: 429, RetryAfter: 5, Probability: 0.06},
+		{Status: 503, Probability: 0.05},
+		{Method: "POST", DropResponse: true, Probability: 0.10},
+		{Method: "GET", DropResponse: true, Probability: 0.03},
+	})
+	srv.SetConsistencyLag(2 * time.Second)
+	srv.SetLatency(5*time.Millisecond, 40*time.Millisecond)
+}
+
+type chaosRow struct {
+	scenario                                string
+	run                                     int
+	faults, throttled, failed, dropped, all int
+	elapsed                                 time.Duration
+	result                                  string
+}
+
+var chaosTable struct {
+	sync.Mutex
+	rows []chaosRow
+}
+
+func recordChaos(srv *emulator.Server, scenario string, run int, start time.Time, t *testing.T) {
+	row := chaosRow{scenario: scenario, run: run, elapsed: time.Since(start).Round(time.Second), result: "ok"}
+	if t.Failed() {
+		row.result = "FAILED"
+	}
+	for _, f := range srv.Faults() {
+		row.faults += f.Fired
+	}
+	for route, m := range srv.Metrics() {
+		if route == "unrouted" {
+			continue
+		}
+		row.all += m.Requests
+		row.throttled += m.Throttled
+		row.failed += m.Failed
+		row.dropped += m.Dropped
+	}
+	chaosTable.Lock()
+	chaosTable.rows = append(chaosTable.rows, row)
+	chaosTable.Unlock()
+}
+
+func TestAccChaos(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	runs, size := envInt("CHAOS_RUNS", 1), envInt("CHAOS_SIZE", 3)
+	t.Cleanup(func() {
+		var b strings.Builder
+		fmt.Fprintf(&b, "\nchaos: %d run(s), size %d\n%-12s %4s %7s %10s %5s %8s %8s %12s %8s %s\n", runs, size,
+			"scenario", "run", "faults", "throttled", "5xx", "dropped", "retries", "graph calls", "time", "result")
+		chaosTable.Lock()
+		for _, r := range chaosTable.rows {
+			fmt.Fprintf(&b, "%-12s %4d %7d %10d %5d %8d %8d %12d %8s %s\n", r.scenario, r.run, r.faults, r.throttled, r.failed, r.dropped,
+				r.throttled+r.failed+r.dropped, r.all, r.elapsed, r.result)
+		}
+		chaosTable.Unlock()
+		t.Log(b.String())
+	})
+	for run := 1; run <= runs; run++ {
+		run := run
+		t.Run(fmt.Sprintf("run%d/assignments", run), func(t *testing.T) { chaosAssignments(t, run, size) })
+		t.Run(fmt.Sprintf("run%d/reprocess", run), func(t *testing.T) { chaosReprocess(t, run, size) })
+		t.Run(fmt.Sprintf("run%d/resume", run), func(t *testing.T) { chaosResume(t, run, size) })
+	}
+}
+
+// chaosUsers is a fixture with n extra users.
+func chaosUsers(n int) (*emulator.Fixture, []string) {
+	f := accFixture()
+	var ids []string
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("aaaaaaaa-3333-4000-8000-%012d", i)
+		ids = append(ids, id)
+		f.Users = append(f.Users, map[string]any{"id": id, "displayName": fmt.Sprintf("Chaos %d", i), "userPrincipalName": fmt.Sprintf("chaos%d@contoso.test", i)})
+	}
+	return f, ids
+}
+
+func hclList(ids []string) string {
+	q := make([]string, len(ids))
+	for i, id := range ids {
+		q[i] = strconv.Quote(id)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func chaosAssignments(t *testing.T, run, size int) {
+	f, users := chaosUsers(size)
+	srv, p := testEmulator(t, emulator.Options{Fixture: f, Seed: int64(run)})
+	start := time.Now()
+	defer func() { recordChaos(srv, "assignments", run, start, t) }()
+	cfg := func(end string) string {
+		return p + fmt.Sprintf(`
+locals { users = %s }
+resource "entitlement_access_package_assignment" "c" {
+  count                = length(local.users)
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_id     = local.users[count.index]
+  schedule = { expiration = { type = "afterDateTime", end_date_time = %q } }
+}
+`, hclList(users), pkgSales, polDirect, end)
+	}
+	// exactlyAll checks each user has exactly n delivered requests of a type and one live assignment (or none).
+	exactlyAll := func(typ string, n int, live bool) error {
+		for _, u := range users {
+			if err := exactly(srv, typ, u, n); err != nil {
+				return err
+			}
+			want := 0
+			if live {
+				want = 1
+			}
+			if got := len(liveAssignments(srv, pkgSales, u)); got != want {
+				return fmt.Errorf("%s has %d live assignments, want %d", u, got, want)
+			}
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		PreCheck:                 func() { chaosFaults(srv) },
+		CheckDestroy:             func(*terraform.State) error { return exactlyAll("adminRemove", 1, false) },
+		Steps: []resource.TestStep{
+			{Config: cfg("2030-01-01T00:00:00Z"), Check: func(*terraform.State) error { return exactlyAll("adminAdd", 1, true) }},
+			{Config: cfg("2031-01-01T00:00:00Z"), Check: func(*terraform.State) error { return exactlyAll("adminUpdate", 1, true) }},
+		},
+	})
+}
+
+// effective counts the calls of a route that Graph carried out: answered
+// with the success status, or dropped after the change was committed.
+func effective(srv *emulator.Server, route string, status int) int {
+	m := srv.Metrics()[route]
+	return m.ByStatus[status] + m.Dropped
+}
+
+func chaosReprocess(t *testing.T, run, size int) {
+	f, users := chaosUsers(size)
+	srv, p := testEmulator(t, emulator.Options{Fixture: f, Seed: int64(100 + run)})
+	start := time.Now()
+	defer func() { recordChaos(srv, "reprocess", run, start, t) }()
+	var bs []emulator.Behaviour
+	for _, u := range users {
+		bs = append(bs, emulator.Behaviour{TargetObjectID: u, Delivery: "deliveryFailed", Times: 1})
+	}
+	_ = srv.SetBehaviours(bs)
+	var ids []string
+	for _, u := range users {
+		ids = append(ids, srv.MustAdd(pkgSales, polDirect, u, nil))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		PreCheck:                 func() { chaosFaults(srv) },
+		Steps: []resource.TestStep{{
+			Config: p + fmt.Sprintf(`
+locals { ids = %s }
+resource "entitlement_assignment_request_reprocess" "c" {
+  count      = length(local.ids)
+  request_id = local.ids[count.index]
+}
+`, hclList(ids)),
+			Check: func(*terraform.State) error {
+				for _, id := range ids {
+					if r := requestByID(srv, id); r.State != "delivered" {
+						return fmt.Errorf("request %s is %s", id, r.State)
+					}
+				}
+				if n := effective(srv, reprocessURL, 202); n != len(ids) {
+					return fmt.Errorf("%d reprocess calls took effect, want %d", n, len(ids))
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func chaosResume(t *testing.T, run, size int) {
+	f, users := chaosUsers(size)
+	srv, p := testEmulator(t, emulator.Options{Fixture: f, Seed: int64(200 + run)})
+	start := time.Now()
+	defer func() { recordChaos(srv, "resume", run, start, t) }()
+	var ids []string
+	for _, u := range users {
+		ids = append(ids, srv.MustAdd(pkgSales, polHook, u, nil))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		PreCheck:                 func() { chaosFaults(srv) },
+		Steps: []resource.TestStep{{
+			Config: p + fmt.Sprintf(`
+locals { ids = %s }
+resource "entitlement_assignment_request_resume" "c" {
+  count      = length(local.ids)
+  request_id = local.ids[count.index]
+  source     = "chaos"
+  stage      = "assignmentRequestCreated"
+}
+`, hclList(ids)),
+			Check: func(*terraform.State) error {
+				for i, id := range ids {
+					if r := requestByID(srv, id); r.State != "delivered" || len(liveAssignments(srv, pkgSales, users[i])) != 1 {
+						return fmt.Errorf("request %s is %s", id, r.State)
+					}
+				}
+				if n := effective(srv, "POST /assignmentRequests/{id}/resume", 204); n != len(ids) {
+					return fmt.Errorf("%d resume calls took effect, want %d", n, len(ids))
+				}
+				return nil
+			},
+		}},
+	})
+}
