@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -133,7 +132,7 @@ func (r *assignmentRequestResumeResource) ModifyPlan(ctx context.Context, req re
 	}
 }
 
-var noResumeDetail = fmt.Sprintf("Microsoft Graph v1.0 in the US Government (L4, L5) and China clouds has no resume action for assignment requests (see the resume page's national cloud table); only the global service has it. %s", "Answer the custom extension from its own workflow instead.")
+const noResumeDetail = "Microsoft Graph v1.0 in the US Government (L4, L5) and China clouds has no resume action for assignment requests (see the resume page's national cloud table); only the global service has it. Answer the custom extension from its own workflow instead."
 
 func (r *assignmentRequestResumeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var m assignmentRequestResumeModel
