@@ -192,7 +192,7 @@ func (s *Server) AdvanceClock(d time.Duration) {
 // SetClock sets the emulator's clock to t (it keeps running from there).
 func (s *Server) SetClock(t time.Time) {
 	s.mu.Lock()
-	s.offset = t.Sub(time.Now())
+	s.offset = time.Until(t)
 	s.advance(s.now())
 	s.mu.Unlock()
 }
@@ -407,7 +407,9 @@ func (s *Server) AddAssignment(pkg, policy, target string, answers map[string]st
 		return "", gerr
 	}
 	s.advance(s.now())
-	return resp.body.(map[string]any)["id"].(string), nil
+	m, _ := resp.body.(map[string]any)
+	id, _ := m["id"].(string)
+	return id, nil
 }
 
 // MustAdd is AddAssignment for tests; it panics on error.

@@ -246,7 +246,7 @@ func readBody(r *http.Request) ([]byte, *graphError) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	var rd io.Reader = io.LimitReader(r.Body, 16<<20)
+	rd := io.LimitReader(r.Body, 16<<20)
 	switch lower(strings.TrimSpace(r.Header.Get("Content-Encoding"))) {
 	case "", "identity":
 	case "gzip":

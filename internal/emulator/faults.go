@@ -173,11 +173,11 @@ func (s *Server) SetConsistencyLag(d time.Duration) {
 	s.mu.Unlock()
 }
 
-// SetLatency makes every Graph request wait a random time in [min, max),
+// SetLatency makes every Graph request wait a random time in [lo, hi),
 // beside whatever the fault rules add.
-func (s *Server) SetLatency(min, max time.Duration) {
+func (s *Server) SetLatency(lo, hi time.Duration) {
 	s.mu.Lock()
-	s.latency = [2]time.Duration{min, max}
+	s.latency = [2]time.Duration{lo, hi}
 	s.mu.Unlock()
 }
 

@@ -269,7 +269,7 @@ func (s *Server) listRequestsWhere(c *call, extra func(*request) bool) (*respons
 		r := s.visibleRequest(id)
 		return r != nil && (extra == nil || extra(r)) && q.filter.match(s.requestFields(r))
 	}
-	render := func(id string) map[string]any { return s.renderRequest(s.st.requests[id], c, q.expand) }
+	render := func(id string) map[string]any { return s.renderRequest(s.st.requests[id], q.expand) }
 	return s.page(c, q, candidates, match, render, requestsContext), nil
 }
 
@@ -360,7 +360,7 @@ func (s *Server) getRequest(c *call) (*response, *graphError) {
 	if gerr != nil {
 		return nil, gerr
 	}
-	return entityResponse(c, s.renderRequest(r, c, q.expand), q, requestsContext), nil
+	return entityResponse(c, s.renderRequest(r, q.expand), q, requestsContext), nil
 }
 
 func (s *Server) requestNavigation(c *call) (*response, *graphError) {

@@ -132,7 +132,7 @@ func (e *env) raw(method, path, token string, body any, hdr map[string]string) (
 	return resp.StatusCode, resp.Header, m
 }
 
-func gz(t *testing.T, v any) []byte {
+func gz(v any) []byte {
 	var buf bytes.Buffer
 	w := gzip.NewWriter(&buf)
 	j, _ := json.Marshal(v)

@@ -58,8 +58,8 @@ func (s *Server) advance(now time.Time) {
 			}
 		}
 		for s.st.expiries.Len() > 0 && !s.st.expiries[0].at.After(now) {
-			it := heap.Pop(&s.st.expiries).(expiryItem)
-			s.expireBySchedule(it, now)
+			it, _ := heap.Pop(&s.st.expiries).(expiryItem)
+			s.expireBySchedule(it)
 			progressed = true
 		}
 		if !progressed {
@@ -305,8 +305,8 @@ func (s *Server) expire(a *assignment, at time.Time) {
 // effectiveSchedule is the schedule an assignment gets from a request. The
 // start defaults to when delivery starts; an expiration after a duration is
 // turned into an end date, and no expiration in the request takes the
-// policy's. [INF: the shapes of spec §6.1; the provider must not depend on
-// which of the equivalent forms Graph returns.]
+// policy's. This is an [INF] choice among the shapes of spec §6.1: the
+// provider must not depend on which of the equivalent forms Graph returns.
 func (s *Server) effectiveSchedule(req, current schedule, p *policy, at time.Time) schedule {
 	out := current
 	if req.start != nil {
@@ -349,7 +349,7 @@ func (s *Server) scheduleExpiry(a *assignment) {
 
 // expireBySchedule ends an assignment whose schedule has run out, with the
 // systemRemove request that Graph records for it.
-func (s *Server) expireBySchedule(it expiryItem, now time.Time) {
+func (s *Server) expireBySchedule(it expiryItem) {
 	a := s.st.assignments[it.id]
 	if a == nil || !a.live() || a.schedule.end == nil || !a.schedule.end.Equal(it.at) {
 		return // a later update moved the end, or the assignment is already gone

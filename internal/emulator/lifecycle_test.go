@@ -434,7 +434,7 @@ func TestApprovalAndCancel(t *testing.T) {
 		t.Fatalf("userAdd by an application: %d", st)
 	}
 	// Cancel: delegated only, and only while cancellable.
-	st, _, m = e.raw("POST", path, bobTok, body, nil)
+	_, _, m = e.raw("POST", path, bobTok, body, nil)
 	pending := m["id"].(string)
 	e.settle(pending)
 	err := e.c.CancelRequest(ctx(t), pending)

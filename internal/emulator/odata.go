@@ -134,13 +134,13 @@ func tokenize(s string) ([]string, *graphError) {
 	var toks []string
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == ' ' || c == '\t':
+		switch c {
+		case ' ', '\t':
 			i++
-		case c == '(' || c == ')':
+		case '(', ')':
 			toks = append(toks, string(c))
 			i++
-		case c == '\'':
+		case '\'':
 			var b strings.Builder
 			b.WriteByte('\'')
 			j := i + 1
@@ -387,10 +387,14 @@ func isGUID(s string) bool {
 				return false
 			}
 		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			if !isHex(c) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+func isHex(c rune) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }

@@ -56,7 +56,7 @@ func TestGzipBodiesAndCaseInsensitivity(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	body := map[string]any{"requestType": "AdminAdd", "assignment": map[string]any{"targetId": alice, "assignmentPolicyId": strings.ToUpper(polDirect), "accessPackageId": pkgA},
 		"schedule": map[string]any{"expiration": map[string]any{"type": "NoExpiration"}}}
-	st, h, m := e.raw("POST", em+"/assignmentRequests", e.srv.Token(), gz(t, body), map[string]string{"Content-Encoding": "gzip"})
+	st, h, m := e.raw("POST", em+"/assignmentRequests", e.srv.Token(), gz(body), map[string]string{"Content-Encoding": "gzip"})
 	if st != 201 || m["requestType"] != "adminAdd" || m["state"] != "submitted" || m["createdDateTime"] != nil ||
 		!strings.HasSuffix(m["@odata.context"].(string), "/v1.0/$metadata#identityGovernance/entitlementManagement/assignmentRequests/$entity") || h.Get("Location") == "" {
 		t.Fatalf("gzip adminAdd: %d %v", st, m)

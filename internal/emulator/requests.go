@@ -92,7 +92,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	s.addRequest(r)
 	s.reopen(r)
 
-	out := s.renderRequest(r, c, nil)
+	out := s.renderRequest(r, nil)
 	out["createdDateTime"] = nil // Graph answers the create with createdDateTime null (spec §4.2).
 	out["@odata.context"] = contextURL(c, "identityGovernance/entitlementManagement/assignmentRequests/$entity")
 	return &response{status: 201, body: out, headers: map[string]string{
@@ -409,7 +409,7 @@ func renderCallouts(cs []*callout) []any {
 	return out
 }
 
-func (s *Server) renderRequest(r *request, c *call, expand []expandItem) map[string]any {
+func (s *Server) renderRequest(r *request, expand []expandItem) map[string]any {
 	answers := []any{}
 	for _, a := range r.answers {
 		answers = append(answers, a)

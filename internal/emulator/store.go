@@ -96,7 +96,6 @@ type callout struct {
 type request struct {
 	id, requestType, state, status string
 	created                        time.Time
-	createdShown                   bool // false until the 201 response has been written: Graph answers createdDateTime null there
 	completed                      *time.Time
 	justification                  *string
 	schedule                       schedule
@@ -184,7 +183,11 @@ type expiryHeap []expiryItem
 func (h expiryHeap) Len() int           { return len(h) }
 func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
 func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiryItem)) }
+func (h *expiryHeap) Push(x any) {
+	if it, ok := x.(expiryItem); ok {
+		*h = append(*h, it)
+	}
+}
 func (h *expiryHeap) Pop() any {
 	old := *h
 	it := old[len(old)-1]

@@ -74,18 +74,21 @@ func New(cfg Config) (*Client, error) {
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("graph base URL %q: plain http is only allowed for a loopback emulator", cfg.BaseURL)
 	}
-	hosts := []string{strings.ToLower(u.Hostname())}
+	hosts, err := absauth.NewAllowedHostsValidatorErrorCheck([]string{strings.ToLower(u.Hostname())})
+	if err != nil {
+		return nil, fmt.Errorf("graph base URL %q: %w", cfg.BaseURL, err)
+	}
 	var tokens absauth.AccessTokenProvider
 	switch {
 	case cfg.StaticToken != "" && cfg.Credential != nil:
 		return nil, fmt.Errorf("graph client: a static token and a credential were both given")
 	case cfg.StaticToken != "":
-		tokens = &staticToken{token: cfg.StaticToken, hosts: absauth.NewAllowedHostsValidator(hosts)}
+		tokens = &staticToken{token: cfg.StaticToken, hosts: hosts}
 	case cfg.Credential != nil:
 		if len(cfg.Scopes) == 0 {
 			return nil, fmt.Errorf("graph client: a credential needs the cloud's .default scope")
 		}
-		tokens = &credentialToken{cred: cfg.Credential, scopes: cfg.Scopes, hosts: absauth.NewAllowedHostsValidator(hosts)}
+		tokens = &credentialToken{cred: cfg.Credential, scopes: cfg.Scopes, hosts: hosts}
 	default:
 		return nil, fmt.Errorf("graph client: no credential and no token")
 	}
@@ -148,7 +151,7 @@ func IsLoopback(host string) bool {
 
 type staticToken struct {
 	token string
-	hosts absauth.AllowedHostsValidator
+	hosts *absauth.AllowedHostsValidator
 }
 
 func (p *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map[string]any) (string, error) {
@@ -158,12 +161,12 @@ func (p *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map
 	return p.token, nil
 }
 
-func (p *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
+func (p *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return p.hosts }
 
 type credentialToken struct {
 	cred   azcore.TokenCredential
 	scopes []string
-	hosts  absauth.AllowedHostsValidator
+	hosts  *absauth.AllowedHostsValidator
 }
 
 func (p *credentialToken) GetAuthorizationToken(ctx context.Context, u *url.URL, _ map[string]any) (string, error) {
@@ -180,7 +183,7 @@ func (p *credentialToken) GetAuthorizationToken(ctx context.Context, u *url.URL,
 	return tok.Token, nil
 }
 
-func (p *credentialToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
+func (p *credentialToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return p.hosts }
 
 // EntitlementManagement returns the SDK's request builder, for tests and
 // tools that need a Graph call the typed operations do not offer.

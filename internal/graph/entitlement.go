@@ -387,8 +387,10 @@ func (c *Client) ResumeRequest(ctx context.Context, id string, in ResumeInput) e
 	typ := "microsoft.graph.accessPackageCustomExtensionStage." + in.Stage
 	body.SetTypeEscaped(&typ) // the property is named "type"; kiota renames it (spec §12.6)
 	cb := models.NewAccessPackageAssignmentRequestCallbackData()
-	if st, err := models.ParseAccessPackageCustomExtensionStage(in.Stage); err == nil && st != nil {
-		cb.SetStage(st.(*models.AccessPackageCustomExtensionStage))
+	if st, err := models.ParseAccessPackageCustomExtensionStage(in.Stage); err == nil {
+		if stage, ok := st.(*models.AccessPackageCustomExtensionStage); ok {
+			cb.SetStage(stage)
+		}
 	}
 	if in.StageInstanceID != "" {
 		cb.SetCustomExtensionStageInstanceId(&in.StageInstanceID)

@@ -32,10 +32,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: ", e.Op)
-	switch {
-	case e.Status == 0:
+	if e.Status == 0 {
 		fmt.Fprintf(&b, "no answer from Graph: %v", e.Err)
-	default:
+	} else {
 		fmt.Fprintf(&b, "Graph answered %d", e.Status)
 		if e.Code != "" {
 			fmt.Fprintf(&b, " %s", e.Code)
@@ -193,10 +192,10 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // 5xx or a lost answer may hide a change that was made: only idempotent
 // calls (reads) repeat those.
 func retryable(e *Error, idempotent bool) bool {
-	switch {
-	case e.Status == http.StatusTooManyRequests:
+	switch e.Status {
+	case http.StatusTooManyRequests:
 		return true
-	case e.Status == 0 || e.Status == 503 || e.Status == 504 || e.Status == 502 || e.Status == 500:
+	case 0, 500, 502, 503, 504:
 		return idempotent
 	}
 	return false

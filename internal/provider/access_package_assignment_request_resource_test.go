@@ -71,7 +71,7 @@ func TestAccAccessPackageAssignmentRequest_approved(t *testing.T) {
 					r, err := onlyRequest(srv, "userAdd")
 					if err != nil || r.State != "pendingApproval" || r.PolicyID != polSelf || r.TargetObjectID != uAlice ||
 						r.Justification != "Need access to the data platform" || len(r.Answers) != 1 || r.Answers[0]["value"] != "analytics" {
-						return fmt.Errorf("request in Graph: %+v %v", r, err)
+						return fmt.Errorf("request in Graph: %+v: %w", r, err)
 					}
 					return nil
 				},
@@ -120,7 +120,7 @@ func TestAccAccessPackageAssignmentRequest_deniedAndCanceled(t *testing.T) {
 		CheckDestroy: func(*terraform.State) error {
 			r, err := onlyRequest(srv2, "userAdd")
 			if err != nil || r.State != "canceled" {
-				return fmt.Errorf("after destroy: %+v %v", r, err)
+				return fmt.Errorf("after destroy: %+v: %w", r, err)
 			}
 			return nil
 		},
@@ -145,7 +145,7 @@ func TestAccAccessPackageAssignmentRequest_onBehalf(t *testing.T) {
 			Check: func(*terraform.State) error {
 				r, err := onlyRequest(srv, "userAdd")
 				if err != nil || r.TargetObjectID != uBob || r.State != "pendingApproval" {
-					return fmt.Errorf("request %+v %v", r, err)
+					return fmt.Errorf("request %+v: %w", r, err)
 				}
 				return nil
 			},
@@ -213,7 +213,7 @@ resource "entitlement_access_package_assignment_request" "remove" {
 				Check: func(*terraform.State) error {
 					r, err := onlyRequest(srv, "userRemove")
 					if err != nil || r.State != "delivered" || len(liveAssignments(srv, pkgData, uCarol)) != 0 {
-						return fmt.Errorf("userRemove %+v %v, %d live", r, err, len(liveAssignments(srv, pkgData, uCarol)))
+						return fmt.Errorf("userRemove %+v: %w (%d live)", r, err, len(liveAssignments(srv, pkgData, uCarol)))
 					}
 					return nil
 				},

@@ -717,7 +717,7 @@ func (r *accessPackageAssignmentResource) submitUpdate(ctx context.Context, id, 
 	var lookingSince time.Time
 	for {
 		q, err := r.client.SubmitUpdate(ctx, id, justification, sch, answers)
-		if err == nil || !(graph.IsAmbiguous(err) || graph.HasCode(err, "ExistingOpenRequest")) {
+		if err == nil || (!graph.IsAmbiguous(err) && !graph.HasCode(err, "ExistingOpenRequest")) {
 			return q, err
 		}
 		if lookingSince.IsZero() {

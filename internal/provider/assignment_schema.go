@@ -40,13 +40,6 @@ type answerModel struct {
 	DisplayValue types.String `tfsdk:"display_value"`
 }
 
-type targetModel struct {
-	ObjectID      types.String `tfsdk:"object_id"`
-	DisplayName   types.String `tfsdk:"display_name"`
-	PrincipalName types.String `tfsdk:"principal_name"`
-	Email         types.String `tfsdk:"email"`
-}
-
 var (
 	expirationAttrTypes = map[string]attr.Type{"type": types.StringType, "end_date_time": types.StringType, "duration": types.StringType}
 	scheduleAttrTypes   = map[string]attr.Type{"start_date_time": types.StringType, "expiration": types.ObjectType{AttrTypes: expirationAttrTypes}}

@@ -97,7 +97,6 @@ func TestAccChaos(t *testing.T) {
 		t.Log(b.String())
 	})
 	for run := 1; run <= runs; run++ {
-		run := run
 		t.Run(fmt.Sprintf("run%d/assignments", run), func(t *testing.T) { chaosAssignments(t, run, size) })
 		t.Run(fmt.Sprintf("run%d/reprocess", run), func(t *testing.T) { chaosReprocess(t, run, size) })
 		t.Run(fmt.Sprintf("run%d/resume", run), func(t *testing.T) { chaosResume(t, run, size) })
