@@ -244,7 +244,7 @@ func TestFaults(t *testing.T) {
 	_ = e.srv.SetFaults(nil)
 
 	// Eventual consistency: a new request is invisible for a while.
-	e.srv.SetConsistencyLag(300 * time.Millisecond)
+	e.srv.SetConsistencyLag(2 * time.Second)
 	nr, err := e.c.SubmitAdd(ctx(t), addDirect(approver))
 	if err != nil {
 		t.Fatal(err)
