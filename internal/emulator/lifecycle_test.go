@@ -509,3 +509,32 @@ func TestDeleteRequest(t *testing.T) {
 		t.Fatalf("deleted request still readable: %v", err)
 	}
 }
+
+func TestAssignmentsForCurrentUserAndAdditionalAccess(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	e.submitAndSettle(addDirect(alice))                                                                  // alice: package A
+	e.submitAndSettle(graph.AddInput{AccessPackageID: pkgB, PolicyID: polOtherB, TargetObjectID: alice}) // alice: package B too
+	e.submitAndSettle(addDirect(bob))                                                                    // bob: package A only
+	_ = e.srv.AddToken("alice-token", emulator.Identity{Kind: "delegated", ObjectID: alice})
+	asAlice := clientFor(t, e.hs.URL, "alice-token")
+
+	on := "target"
+	mine, err := asAlice.EntitlementManagement().Assignments().FilterByCurrentUserWithOn(&on).GetAsFilterByCurrentUserWithOnGetResponse(ctx(t), nil)
+	if err != nil || len(mine.GetValue()) != 2 {
+		t.Fatalf("alice's assignments: %v", err)
+	}
+	if _, err := e.c.EntitlementManagement().Assignments().FilterByCurrentUserWithOn(&on).GetAsFilterByCurrentUserWithOnGetResponse(ctx(t), nil); err == nil {
+		t.Fatal("filterByCurrentUser as an application succeeded")
+	}
+	// Who holds package A and also package B: alice, not bob.
+	a, b := pkgA, pkgB
+	both, err := e.c.EntitlementManagement().Assignments().AdditionalAccessWithAccessPackageIdWithIncompatibleAccessPackageId(&a, &b).
+		GetAsAdditionalAccessWithAccessPackageIdWithIncompatibleAccessPackageIdGetResponse(ctx(t), nil)
+	if err != nil || len(both.GetValue()) != 1 {
+		t.Fatalf("additionalAccess: %v", err)
+	}
+	got, err := e.c.GetAssignment(ctx(t), *both.GetValue()[0].GetId())
+	if err != nil || got.Target.ObjectID != alice || got.AccessPackageID != pkgA {
+		t.Fatalf("additionalAccess returned %+v %v", got, err)
+	}
+}

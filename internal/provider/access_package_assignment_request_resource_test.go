@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -219,5 +220,33 @@ resource "entitlement_access_package_assignment_request" "remove" {
 				},
 			},
 		},
+	})
+}
+
+func TestAccAccessPackageAssignmentRequest_userUpdate(t *testing.T) {
+	srv, p := asUser(t, uCarol)
+	asg := requestByID(srv, srv.MustAdd(pkgData, polSelfAuto, uCarol, nil)).AssignmentID
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			// Carol moves the end of her own access; the provider finds her assignment.
+			Config: userRequestConfig(p, fmt.Sprintf(`  request_type         = "userUpdate"
+  access_package_id    = %q
+  assignment_policy_id = %q
+  wait_for             = "delivered"
+  schedule = { expiration = { type = "afterDateTime", end_date_time = "2031-03-31T00:00:00Z" } }`, pkgData, polSelfAuto)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(userReq, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
+				statecheck.ExpectKnownValue(userReq, tfjsonpath.New("assignment_id"), knownvalue.StringExact(asg)),
+			},
+			Check: func(*terraform.State) error {
+				r, err := onlyRequest(srv, "userUpdate")
+				a, _ := srv.Assignment(asg)
+				if err != nil || r.AssignmentID != asg || a.End == nil || a.End.Format(time.RFC3339) != "2031-03-31T00:00:00Z" {
+					return fmt.Errorf("userUpdate %+v (%v), assignment %+v", r, err, a)
+				}
+				return nil
+			},
+		}},
 	})
 }
