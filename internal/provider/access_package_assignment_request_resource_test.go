@@ -243,7 +243,7 @@ func TestAccAccessPackageAssignmentRequest_userUpdate(t *testing.T) {
 				r, err := onlyRequest(srv, "userUpdate")
 				a, _ := srv.Assignment(asg)
 				if err != nil || r.AssignmentID != asg || a.End == nil || a.End.Format(time.RFC3339) != "2031-03-31T00:00:00Z" {
-					return fmt.Errorf("userUpdate %+v (%v), assignment %+v", r, err, a)
+					return fmt.Errorf("userUpdate %+v (%w), assignment %+v", r, err, a)
 				}
 				return nil
 			},
