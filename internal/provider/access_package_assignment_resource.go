@@ -315,12 +315,9 @@ func (r *accessPackageAssignmentResource) submitAdd(ctx context.Context, in grap
 		default:
 			return nil, nil, false, err
 		}
-		select {
-		case <-ctx.Done():
+		if !r.pause(ctx, &delay) {
 			return nil, nil, false, fmt.Errorf("%w; a request for this target may be open in Graph without an assignment yet (for example one scheduled for a later start): look for it before retrying", first)
-		case <-time.After(delay):
 		}
-		delay = min(delay*2, r.poll.Max)
 	}
 }
 
@@ -605,12 +602,9 @@ func (r *accessPackageAssignmentResource) waitVisible(ctx context.Context, id st
 			return a, err
 		}
 		tflog.Debug(ctx, "a new assignment is not visible yet; waiting", map[string]any{"assignment_id": id})
-		select {
-		case <-ctx.Done():
+		if !r.pause(ctx, &delay) {
 			return nil, err
-		case <-time.After(delay):
 		}
-		delay = min(delay*2, r.poll.Max)
 	}
 }
 
@@ -735,19 +729,13 @@ func (r *accessPackageAssignmentResource) submitUpdate(ctx context.Context, id, 
 			if sch != nil || time.Since(lookingSince) > replicationWindow {
 				break // send again: Graph refuses it while the first one is open
 			}
-			select {
-			case <-ctx.Done():
+			if !r.pause(ctx, &delay) {
 				return nil, err
-			case <-time.After(delay):
 			}
-			delay = min(delay*2, r.poll.Max)
 		}
-		select {
-		case <-ctx.Done():
+		if !r.pause(ctx, &delay) {
 			return nil, err
-		case <-time.After(delay):
 		}
-		delay = min(delay*2, r.poll.Max)
 	}
 }
 
@@ -827,6 +815,18 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 	}
 }
 
+// pause waits the current delay and doubles it, up to the poll maximum. It
+// returns false when the context ends first.
+func (r *accessPackageAssignmentResource) pause(ctx context.Context, delay *time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(*delay):
+	}
+	*delay = min(*delay*2, r.poll.Max)
+	return true
+}
+
 // submitRemove sends adminRemove. While another request for the same target
 // and package is still open (an add still delivering, an update), Graph
 // refuses with ExistingOpenRequest and changes nothing, so the remove is sent
@@ -847,12 +847,9 @@ func (r *accessPackageAssignmentResource) submitRemove(ctx context.Context, id, 
 		default:
 			return q, err
 		}
-		select {
-		case <-ctx.Done():
+		if !r.pause(ctx, &delay) {
 			return nil, fmt.Errorf("%w (still refused when the delete timeout ran out)", err)
-		case <-time.After(delay):
 		}
-		delay = min(delay*2, r.poll.Max)
 	}
 }
 

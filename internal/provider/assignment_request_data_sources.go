@@ -44,13 +44,6 @@ type requestDataModel struct {
 	Callouts          []calloutModel `tfsdk:"custom_extension_callout_instances"`
 }
 
-func optString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
 func flattenRequestData(r *graph.Request) requestDataModel {
 	m := requestDataModel{ID: types.StringValue(r.ID), RequestType: types.StringValue(r.Type), State: types.StringValue(r.State),
 		Status: types.StringValue(r.Status), CreatedDateTime: fmtTime(r.Created), CompletedDateTime: fmtTime(r.Completed),

@@ -219,6 +219,14 @@ func expandAnswers(ctx context.Context, list types.List) ([]answerModel, diag.Di
 	return out, diags
 }
 
+// optString is a Graph string in Terraform: empty is null.
+func optString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
 // ---- flatten -------------------------------------------------------------------------
 
 func fmtTime(t *time.Time) types.String {
@@ -232,14 +240,8 @@ func flattenTarget(s *graph.Subject) types.Object {
 	if s == nil {
 		return types.ObjectNull(targetAttrTypes)
 	}
-	opt := func(v string) types.String {
-		if v == "" {
-			return types.StringNull()
-		}
-		return types.StringValue(v)
-	}
 	obj, _ := types.ObjectValue(targetAttrTypes, map[string]attr.Value{
-		"object_id": opt(s.ObjectID), "display_name": opt(s.DisplayName), "principal_name": opt(s.PrincipalName), "email": opt(s.Email)})
+		"object_id": optString(s.ObjectID), "display_name": optString(s.DisplayName), "principal_name": optString(s.PrincipalName), "email": optString(s.Email)})
 	return obj
 }
 
