@@ -22,6 +22,8 @@ type Fixture struct {
 	AccessPackages     []map[string]any `json:"accessPackages,omitempty"`
 	AssignmentPolicies []map[string]any `json:"assignmentPolicies,omitempty"`
 	AssignmentRequests []map[string]any `json:"assignmentRequests,omitempty"`
+	// Applications are app registrations that the token endpoint knows.
+	Applications []Application `json:"applications,omitempty"`
 }
 
 // LoadFixture reads a fixture file.
@@ -40,6 +42,11 @@ func LoadFixture(path string) (*Fixture, error) {
 }
 
 func (s *Server) loadFixtureLocked(f *Fixture) error {
+	for i, a := range f.Applications {
+		if err := s.registerApplicationLocked(a); err != nil {
+			return fmt.Errorf("fixture applications[%d]: %w", i, err)
+		}
+	}
 	for i, b := range f.Users {
 		if _, gerr := s.createUser(b); gerr != nil {
 			return fmt.Errorf("fixture users[%d]: %s", i, gerr.message)
@@ -83,13 +90,16 @@ type RequestView struct {
 	ID, RequestType, State, Status string
 	AccessPackageID, PolicyID      string
 	TargetObjectID, TargetEmail    string
-	AssignmentID                   string
-	Justification                  string
-	WaitingStage                   string
-	Answers                        []map[string]any
-	Created                        time.Time
-	Completed                      *time.Time
-	Deleted                        bool
+	// RequestorObjectID is the object id of who made the request: the
+	// service principal of an application token, or the signed-in user.
+	RequestorObjectID string
+	AssignmentID      string
+	Justification     string
+	WaitingStage      string
+	Answers           []map[string]any
+	Created           time.Time
+	Completed         *time.Time
+	Deleted           bool
 }
 
 // AssignmentView is what tests see of an assignment.
@@ -117,6 +127,9 @@ func (s *Server) Requests() []RequestView {
 			Created: r.created, Completed: r.completed, Deleted: r.deleted}
 		if sj != nil {
 			v.TargetObjectID, v.TargetEmail = sj.objectID, sj.email
+		}
+		if rq := s.st.subjects[r.requestorID]; rq != nil {
+			v.RequestorObjectID = rq.objectID
 		}
 		if r.justification != nil {
 			v.Justification = *r.justification

@@ -49,6 +49,9 @@ type Options struct {
 	Seed int64
 	// Fixture, if set, is loaded at start and again on reset.
 	Fixture *Fixture
+	// TenantID is the directory the token endpoint answers for
+	// (default DefaultTenantID).
+	TenantID string
 }
 
 // Identity is who a bearer token stands for.
@@ -73,6 +76,7 @@ type Server struct {
 	latency    [2]time.Duration // every Graph request waits a random time in [min, max)
 	metrics    map[string]*RouteMetrics
 	rnd        *mrand.Rand
+	ident      identityState
 }
 
 // New returns an emulator with the given options, its fixture loaded.
@@ -92,6 +96,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 1
+	}
+	if opts.TenantID == "" {
+		opts.TenantID = DefaultTenantID
+	}
+	if !isGUID(opts.TenantID) {
+		return nil, fmt.Errorf("tenant id %q must be a GUID", opts.TenantID)
 	}
 	s := &Server{opts: opts}
 	if err := s.Reset(); err != nil {
@@ -123,6 +133,7 @@ func (s *Server) Reset() error {
 	s.metrics = map[string]*RouteMetrics{}
 	s.rnd = mrand.New(mrand.NewSource(s.opts.Seed))
 	s.tokens = map[string]Identity{s.opts.Token: {Kind: "application", ObjectID: "00000000-0000-0000-0000-0000000000a1", DisplayName: "Terraform"}}
+	s.ident = newIdentityState()
 	if s.opts.Fixture != nil {
 		return s.loadFixtureLocked(s.opts.Fixture)
 	}
@@ -168,6 +179,9 @@ type response struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.serveControl(w, r)
+		return
+	}
+	if s.serveIdentity(w, r) {
 		return
 	}
 	c := &call{r: r, requestID: newID(), clientRequestID: r.Header.Get("client-request-id")}
@@ -275,11 +289,20 @@ func (s *Server) authenticate(c *call) *graphError {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 		return errf(401, "InvalidAuthenticationToken", "Access token validation failure: the Authorization header must be 'Bearer <token>'.")
 	}
+	tok = strings.TrimSpace(tok)
 	s.mu.Lock()
-	id, known := s.tokens[strings.TrimSpace(tok)]
+	id, known := s.tokens[tok]
 	s.mu.Unlock()
 	if !known {
-		return errf(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
+		// Not a static token: only a token this emulator's token endpoint
+		// issued is accepted.
+		if strings.Count(tok, ".") != 2 {
+			return errf(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed, there are no dots (.).")
+		}
+		var gerr *graphError
+		if id, gerr = s.identityFromAccessToken(tok); gerr != nil {
+			return gerr
+		}
 	}
 	c.identity = id
 	return nil

@@ -51,6 +51,7 @@ type Config struct {
 
 // Client is safe for concurrent use; build one per provider configuration.
 type Client struct {
+	tokens  absauth.AccessTokenProvider
 	adapter *core.GraphRequestAdapterBase
 	em      *ig.EntitlementManagementRequestBuilder
 	base    string
@@ -128,6 +129,7 @@ func New(cfg Config) (*Client, error) {
 	base := strings.TrimRight(cfg.BaseURL, "/")
 	adapter.SetBaseUrl(base)
 	c := &Client{
+		tokens:  tokens,
 		adapter: adapter,
 		// Built from the "baseurl" path parameter, not from a raw URL: kiota
 		// copies a raw URL ("request-raw-url") into every child builder, so
@@ -163,10 +165,18 @@ func (p *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map
 
 func (p *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return p.hosts }
 
+// credentialToken asks the credential for a token and keeps it until five
+// minutes before it expires. MSAL-based credentials cache tokens themselves,
+// but the Azure CLI credential runs `az` on every call, which would run it
+// once per Graph request; and the lock makes concurrent requests share one
+// token request instead of racing to the token endpoint.
 type credentialToken struct {
 	cred   azcore.TokenCredential
 	scopes []string
 	hosts  *absauth.AllowedHostsValidator
+
+	mu     sync.Mutex
+	cached azcore.AccessToken
 }
 
 func (p *credentialToken) GetAuthorizationToken(ctx context.Context, u *url.URL, _ map[string]any) (string, error) {
@@ -176,14 +186,35 @@ func (p *credentialToken) GetAuthorizationToken(ctx context.Context, u *url.URL,
 	if u.Scheme != "https" && !IsLoopback(u.Hostname()) {
 		return "", fmt.Errorf("refusing to send a token over plain http to %s", u.Host)
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cached.Token != "" && time.Until(p.cached.ExpiresOn) > 5*time.Minute &&
+		(p.cached.RefreshOn.IsZero() || time.Now().Before(p.cached.RefreshOn)) {
+		return p.cached.Token, nil
+	}
 	tok, err := p.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: p.scopes})
 	if err != nil {
-		return "", err
+		return "", &TokenError{Err: err}
 	}
+	p.cached = tok
 	return tok.Token, nil
 }
 
 func (p *credentialToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return p.hosts }
+
+// Authenticate gets a token for Graph now, so that a credential that cannot
+// get one fails where it is configured rather than at the first call. The
+// token is kept for the calls that follow.
+func (c *Client) Authenticate(ctx context.Context) error {
+	u, err := url.Parse(c.base)
+	if err != nil {
+		return err
+	}
+	if _, err := c.tokens.GetAuthorizationToken(ctx, u, nil); err != nil {
+		return classify("authenticate", err)
+	}
+	return nil
+}
 
 // EntitlementManagement returns the SDK's request builder, for tests and
 // tools that need a Graph call the typed operations do not offer.

@@ -16,9 +16,10 @@ import (
 
 // Error is a failed Graph call, classified. Status is 0 when no HTTP answer
 // arrived (connection reset, timeout): the call may or may not have reached
-// Graph.
+// Graph. Auth is set when no token could be had: then nothing was sent.
 type Error struct {
 	Op              string
+	Auth            bool
 	Status          int
 	Code            string
 	Message         string
@@ -32,6 +33,10 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: ", e.Op)
+	if e.Auth {
+		fmt.Fprintf(&b, "no token for Graph, so nothing was sent: %v", e.Err)
+		return b.String()
+	}
 	if e.Status == 0 {
 		fmt.Fprintf(&b, "no answer from Graph: %v", e.Err)
 	} else {
@@ -70,6 +75,19 @@ func HasCode(err error, code string) bool {
 	return errors.As(err, &e) && strings.EqualFold(e.Code, code)
 }
 
+// TokenError is a failure to get an access token: the credential's error,
+// which names the cause (an AADSTS code from Entra, a missing file, ...).
+type TokenError struct{ Err error }
+
+func (e *TokenError) Error() string { return e.Err.Error() }
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// IsAuth reports a failure to authenticate, before anything reached Graph.
+func IsAuth(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Auth
+}
+
 // IsAmbiguous reports a failure after which a write may or may not have been
 // applied by Graph: no answer at all, or a gateway-style 5xx.
 func IsAmbiguous(err error) bool {
@@ -77,7 +95,7 @@ func IsAmbiguous(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	return e.Status == 0 || e.Status == 500 || e.Status == 502 || e.Status == 503 || e.Status == 504
+	return !e.Auth && (e.Status == 0 || e.Status == 500 || e.Status == 502 || e.Status == 503 || e.Status == 504)
 }
 
 // AsError classifies an error returned by an SDK call made outside the typed
@@ -96,7 +114,11 @@ func classify(op string, err error) *Error {
 	e := &Error{Op: op, Err: err}
 	var oe *odataerrors.ODataError
 	var ae *abs.ApiError
+	var te *TokenError
 	switch {
+	case errors.As(err, &te):
+		e.Auth = true
+		e.Err = te
 	case errors.As(err, &oe):
 		e.Status = oe.ResponseStatusCode
 		if me := oe.GetErrorEscaped(); me != nil {
@@ -192,6 +214,10 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // 5xx or a lost answer may hide a change that was made: only idempotent
 // calls (reads) repeat those.
 func retryable(e *Error, idempotent bool) bool {
+	if e.Auth {
+		// The credential retries its own token endpoint.
+		return false
+	}
 	switch e.Status {
 	case http.StatusTooManyRequests:
 		return true

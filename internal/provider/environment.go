@@ -23,7 +23,10 @@ var environments = map[string]environment{
 	"global":         {graphRoot: "https://graph.microsoft.com", authority: cloud.AzurePublic, scope: "https://graph.microsoft.com/.default", hasResume: true, hasJustification: true},
 	"usgovernmentl4": {graphRoot: "https://graph.microsoft.us", authority: cloud.AzureGovernment, scope: "https://graph.microsoft.us/.default"},
 	"usgovernmentl5": {graphRoot: "https://dod-graph.microsoft.us", authority: cloud.AzureGovernment, scope: "https://dod-graph.microsoft.us/.default"},
-	"china":          {graphRoot: "https://microsoftgraph.chinacloudapi.cn", authority: cloud.AzureChina, scope: "https://microsoftgraph.chinacloudapi.cn/.default"},
+	// The azuread provider's aliases.
+	"public":       {graphRoot: "https://graph.microsoft.com", authority: cloud.AzurePublic, scope: "https://graph.microsoft.com/.default", hasResume: true, hasJustification: true},
+	"usgovernment": {graphRoot: "https://graph.microsoft.us", authority: cloud.AzureGovernment, scope: "https://graph.microsoft.us/.default"},
+	"china":        {graphRoot: "https://microsoftgraph.chinacloudapi.cn", authority: cloud.AzureChina, scope: "https://microsoftgraph.chinacloudapi.cn/.default"},
 }
 
 func environmentNames() []string {

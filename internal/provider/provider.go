@@ -4,15 +4,16 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -43,12 +44,10 @@ type entitlementProvider struct {
 }
 
 type providerModel struct {
-	TenantID     types.String `tfsdk:"tenant_id"`
-	ClientID     types.String `tfsdk:"client_id"`
-	ClientSecret types.String `tfsdk:"client_secret"`
-	Environment  types.String `tfsdk:"environment"`
-	GraphURL     types.String `tfsdk:"graph_url"`
-	AccessToken  types.String `tfsdk:"access_token"`
+	authModel
+	Environment types.String `tfsdk:"environment"`
+	GraphURL    types.String `tfsdk:"graph_url"`
+	AccessToken types.String `tfsdk:"access_token"`
 }
 
 // providerData is what Configure hands to every resource, data source,
@@ -82,35 +81,55 @@ func (p *entitlementProvider) Metadata(_ context.Context, _ provider.MetadataReq
 }
 
 func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	str := func(desc string, sensitive bool, v ...validator.String) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Optional: true, Sensitive: sensitive, Validators: v}
+	}
+	boolean := func(desc string) schema.BoolAttribute {
+		return schema.BoolAttribute{MarkdownDescription: desc, Optional: true}
+	}
+	conflicts := func(names ...string) validator.String {
+		ps := make([]path.Expression, len(names))
+		for i, n := range names {
+			ps[i] = path.MatchRoot(n)
+		}
+		return stringvalidator.ConflictsWith(ps...)
+	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages Microsoft Entra entitlement management access package assignments through Microsoft Graph assignment requests.",
+		MarkdownDescription: "Manages Microsoft Entra entitlement management access package assignments through Microsoft Graph assignment requests. " +
+			"Authentication uses the azuread provider's settings and `ARM_*` environment variables; the first configured method in this order is used: " +
+			"`access_token`, client certificate, client secret, OIDC (`use_oidc`), AKS workload identity, managed identity (`use_msi`), Azure CLI (`use_cli`).",
 		Attributes: map[string]schema.Attribute{
-			"tenant_id": schema.StringAttribute{
-				MarkdownDescription: "The Microsoft Entra tenant (directory) id. Also read from `ARM_TENANT_ID`.",
-				Optional:            true,
-				Validators:          []validator.String{guid()},
-			},
-			"client_id": schema.StringAttribute{
-				MarkdownDescription: "The application (client) id of the app registration that calls Graph. Also read from `ARM_CLIENT_ID`.",
-				Optional:            true,
-				Validators:          []validator.String{guid()},
-			},
-			"client_secret": schema.StringAttribute{
-				MarkdownDescription: "A client secret of that application. Also read from `ARM_CLIENT_SECRET`.",
-				Optional:            true,
-				Sensitive:           true,
-			},
+			"tenant_id": str("The Microsoft Entra tenant (directory) id. Also read from `ARM_TENANT_ID`.", false, guid()),
+			"client_id": str("The application (client) id of the app registration (or of the user-assigned managed identity) that calls Graph. Also read from `ARM_CLIENT_ID`.",
+				false, guid(), conflicts("client_id_file_path")),
+			"client_id_file_path":     str("A file holding the client id, for pipelines that mount it. Also read from `ARM_CLIENT_ID_FILE_PATH`.", false),
+			"client_secret":           str("A client secret of the application. Also read from `ARM_CLIENT_SECRET`.", true, conflicts("client_secret_file_path")),
+			"client_secret_file_path": str("A file holding the client secret, such as a mounted Kubernetes or Docker secret. Also read from `ARM_CLIENT_SECRET_FILE_PATH`.", false),
+			"client_certificate": str("The base64-encoded PKCS#12 (`.pfx`) or PEM file of a certificate of the application, with its private key. Also read from `ARM_CLIENT_CERTIFICATE`.",
+				true, conflicts("client_certificate_path")),
+			"client_certificate_path":            str("The path of that PKCS#12 (`.pfx`) or PEM file. Also read from `ARM_CLIENT_CERTIFICATE_PATH`.", false),
+			"client_certificate_password":        str("The password of the PKCS#12 file, if it has one. Also read from `ARM_CLIENT_CERTIFICATE_PASSWORD`.", true),
+			"use_oidc":                           boolean("Authenticate with workload identity federation (OIDC): present a token from `oidc_token`, `oidc_token_file_path`, Azure Pipelines (`ado_pipeline_service_connection_id`) or a token request URL (GitHub Actions) to Entra, which trusts it through a federated credential on the application. Also read from `ARM_USE_OIDC`."),
+			"oidc_token":                         str("An OIDC token to present. Also read from `ARM_OIDC_TOKEN`.", true, conflicts("oidc_token_file_path")),
+			"oidc_token_file_path":               str("A file holding the OIDC token; it is read again for every new access token, so it may be rotated. Also read from `ARM_OIDC_TOKEN_FILE_PATH`.", false),
+			"oidc_request_url":                   str("The URL of the pipeline's OIDC token service. Also read from `ARM_OIDC_REQUEST_URL`, then `ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub Actions) or, with `ado_pipeline_service_connection_id`, `SYSTEM_OIDCREQUESTURI` (Azure Pipelines).", false),
+			"oidc_request_token":                 str("The bearer token for `oidc_request_url`. Also read from `ARM_OIDC_REQUEST_TOKEN`, then `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) or, with `ado_pipeline_service_connection_id`, `SYSTEM_ACCESSTOKEN` (Azure Pipelines).", true),
+			"ado_pipeline_service_connection_id": str("The id of the Azure DevOps service connection (workload identity federation) whose token to request. Also read from `ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID` or `ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`.", false),
+			"use_aks_workload_identity":          boolean("Authenticate with the AKS workload identity of the pod: the token file `AZURE_FEDERATED_TOKEN_FILE`, with `AZURE_CLIENT_ID` and `AZURE_TENANT_ID` unless `client_id` and `tenant_id` are set. Also read from `ARM_USE_AKS_WORKLOAD_IDENTITY`."),
+			"use_msi":                            boolean("Authenticate with a managed identity: the system-assigned one, or the user-assigned one whose client id is `client_id`. Also read from `ARM_USE_MSI`."),
+			"msi_endpoint":                       str("An IMDS-compatible token endpoint to use instead of `http://169.254.169.254/metadata/identity/oauth2/token`. Also read from `ARM_MSI_ENDPOINT`.", false),
+			"use_cli":                            boolean("Fall back to the Azure CLI's signed-in account (`az account get-access-token`) when nothing else is configured. Defaults to `true`. Also read from `ARM_USE_CLI`."),
 			"environment": schema.StringAttribute{
-				MarkdownDescription: "The Microsoft cloud: `global` (default), `usgovernmentl4`, `usgovernmentl5` or `china`. It selects the Graph host, the token authority and the token scope. Also read from `ARM_ENVIRONMENT`.",
+				MarkdownDescription: "The Microsoft cloud: `global` (default; also `public`), `usgovernmentl4` (also `usgovernment`), `usgovernmentl5` or `china`. It selects the Graph host, the token authority and the token scope, for every credential type. Also read from `ARM_ENVIRONMENT`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(environmentNames()...)},
+				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(environmentNames()...)},
 			},
 			"graph_url": schema.StringAttribute{
 				MarkdownDescription: "The Graph root to use instead of the cloud's, **only for a local emulator**: the host must be `127.0.0.1`, `localhost` or `::1`, so that no Graph token is ever sent to another host. `/v1.0` is appended. Also read from `ENTITLEMENT_GRAPH_URL`.",
 				Optional:            true,
 			},
 			"access_token": schema.StringAttribute{
-				MarkdownDescription: "A bearer token to send as is, instead of authenticating with a client secret: a token a pipeline already holds, or the emulator's token. Also read from `ENTITLEMENT_ACCESS_TOKEN`.",
+				MarkdownDescription: "A bearer token for Graph to send as is, instead of authenticating: a token a pipeline already holds, or the emulator's token. It takes precedence over every other method. Also read from `ENTITLEMENT_ACCESS_TOKEN`.",
 				Optional:            true,
 				Sensitive:           true,
 			},
@@ -132,8 +151,13 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for name, v := range map[string]types.String{"tenant_id": cfg.TenantID, "client_id": cfg.ClientID, "client_secret": cfg.ClientSecret,
-		"environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken} {
+	a := cfg.authModel
+	for name, v := range map[string]attr.Value{"tenant_id": a.TenantID, "client_id": a.ClientID, "client_id_file_path": a.ClientIDFilePath,
+		"client_secret": a.ClientSecret, "client_secret_file_path": a.ClientSecretFilePath, "client_certificate": a.ClientCertificate,
+		"client_certificate_path": a.ClientCertificatePath, "client_certificate_password": a.ClientCertificatePassword, "use_oidc": a.UseOIDC,
+		"oidc_token": a.OIDCToken, "oidc_token_file_path": a.OIDCTokenFilePath, "oidc_request_url": a.OIDCRequestURL, "oidc_request_token": a.OIDCRequestToken,
+		"ado_pipeline_service_connection_id": a.ADOServiceConnectionID, "use_aks_workload_identity": a.UseAKSWorkloadIdentity, "use_msi": a.UseMSI,
+		"msi_endpoint": a.MSIEndpoint, "use_cli": a.UseCLI, "environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken} {
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
 				fmt.Sprintf("The provider cannot be configured while %s is unknown: it is needed before any Graph call. Set it from a value known at plan time, or apply its source first with -target.", name))
@@ -142,36 +166,49 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	envKey := setting(cfg.Environment, "ARM_ENVIRONMENT")
+	envKey := strings.ToLower(setting(cfg.Environment, "ARM_ENVIRONMENT"))
 	if envKey == "" {
 		envKey = "global"
 	}
-	env, ok := environments[strings.ToLower(envKey)]
+	env, ok := environments[envKey]
 	if !ok {
 		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment",
 			fmt.Sprintf("ARM_ENVIRONMENT %q is not one of %s.", envKey, strings.Join(environmentNames(), ", ")))
 		return
 	}
 	base := env.graphRoot + "/v1.0"
-	if g := setting(cfg.GraphURL, "ENTITLEMENT_GRAPH_URL"); g != "" {
-		u, err := url.Parse(g)
+	graphURL := setting(cfg.GraphURL, "ENTITLEMENT_GRAPH_URL")
+	if graphURL != "" {
+		u, err := url.Parse(graphURL)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || !graph.IsLoopback(u.Hostname()) {
 			resp.Diagnostics.AddAttributeError(path.Root("graph_url"), "graph_url must be a loopback emulator",
-				fmt.Sprintf("graph_url %q is not allowed: it may only point at a local emulator on 127.0.0.1, localhost or ::1 (for example http://127.0.0.1:8787), so that Graph tokens never reach another host. To use a national cloud, set environment instead.", g))
+				fmt.Sprintf("graph_url %q is not allowed: it may only point at a local emulator on 127.0.0.1, localhost or ::1 (for example http://127.0.0.1:8787), so that Graph tokens never reach another host. To use a national cloud, set environment instead.", graphURL))
 			return
 		}
-		base = strings.TrimRight(g, "/") + "/v1.0"
+		base = strings.TrimRight(graphURL, "/") + "/v1.0"
 	}
-	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version}
+	ae, err := newAuthEnv(env)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid test settings", err.Error())
+		return
+	}
+	routeAzureLogs(ctx)
+	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport}
+	method := "access token"
 	if tok := setting(cfg.AccessToken, "ENTITLEMENT_ACCESS_TOKEN"); tok != "" {
 		gc.StaticToken = tok
 	} else {
-		cred, diagSummary, diagDetail := clientSecretCredential(cfg, env)
-		if cred == nil {
-			resp.Diagnostics.AddError(diagSummary, diagDetail)
+		plan, cerr := resolveCredential(cfg.authModel, ae)
+		if cerr != nil {
+			if cerr.attr != "" {
+				resp.Diagnostics.AddAttributeError(path.Root(cerr.attr), cerr.summary, cerr.detail)
+			} else {
+				resp.Diagnostics.AddError(cerr.summary, cerr.detail)
+			}
 			return
 		}
-		gc.Credential = cred
+		method = plan.method
+		gc.Credential = &describedCredential{cred: plan.cred, method: plan.method}
 		gc.Scopes = []string{env.scope}
 	}
 	client, err := graph.New(gc)
@@ -179,35 +216,26 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
 		return
 	}
-	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": envKey, "static_token": gc.StaticToken != ""})
+	if gc.Credential != nil {
+		actx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err := client.Authenticate(actx)
+		cancel()
+		if err != nil {
+			var te *graph.TokenError
+			if errors.As(err, &te) {
+				err = te.Err
+			}
+			resp.Diagnostics.AddError("Authentication failed",
+				fmt.Sprintf("The provider could not get a token for Microsoft Graph (%s, scope %s).\n\n%v", envKey, env.scope, err))
+			return
+		}
+	}
+	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": envKey, "credential": method, "scope": env.scope})
 	data := &providerData{client: client, env: env, envKey: envKey, poll: graph.DefaultPoll}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
 	resp.ListResourceData = data
-}
-
-// clientSecretCredential builds the azidentity credential, or explains what is missing.
-func clientSecretCredential(cfg providerModel, env environment) (azcore.TokenCredential, string, string) {
-	tenant := setting(cfg.TenantID, "ARM_TENANT_ID")
-	client := setting(cfg.ClientID, "ARM_CLIENT_ID")
-	secret := setting(cfg.ClientSecret, "ARM_CLIENT_SECRET")
-	var missing []string
-	for _, m := range []struct{ v, name string }{{tenant, "tenant_id (ARM_TENANT_ID)"}, {client, "client_id (ARM_CLIENT_ID)"}, {secret, "client_secret (ARM_CLIENT_SECRET)"}} {
-		if m.v == "" {
-			missing = append(missing, m.name)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, "Missing credentials",
-			"The provider needs either access_token (ENTITLEMENT_ACCESS_TOKEN), or a client secret credential; missing: " + strings.Join(missing, ", ") + "."
-	}
-	cred, err := azidentity.NewClientSecretCredential(tenant, client, secret,
-		&azidentity.ClientSecretCredentialOptions{ClientOptions: azcore.ClientOptions{Cloud: env.authority}})
-	if err != nil {
-		return nil, "Invalid client secret credential", err.Error()
-	}
-	return cred, "", ""
 }
 
 func (p *entitlementProvider) Resources(_ context.Context) []func() resource.Resource {

@@ -6,13 +6,19 @@
 //	EMULATOR_TOKEN    bearer token to accept (default emulator-token)
 //	EMULATOR_CLOUD    global (default), usgov or china
 //	EMULATOR_PROCESSING_DELAY, EMULATOR_DELIVERY_DELAY  Go durations (default 0s, 1s)
+//	EMULATOR_TLS      1 to serve https with a certificate from a CA made at start
+//	EMULATOR_CA_FILE  where to write that CA's certificate (default: a new temporary file)
 //
-// It prints EMULATOR_URL=<root without /v1.0> and EMULATOR_TOKEN=<token>
-// before serving, so scripts can read them.
+// It prints EMULATOR_URL=<root without /v1.0>, EMULATOR_TOKEN=<token> and
+// EMULATOR_TENANT_ID=<directory id> (and with TLS, EMULATOR_CA_FILE=<path of
+// the CA certificate to trust>) before serving, so scripts can read them.
+// The same root serves the Entra token endpoint
+// (<root>/<tenant>/oauth2/v2.0/token) for the fixture's applications.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -30,6 +36,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
 	}
+}
+
+// tlsSetup makes a CA, writes its certificate for clients to trust, and
+// returns the server's TLS configuration.
+func tlsSetup(caFile string) (string, *tls.Config, error) {
+	ca, err := emulator.NewCA()
+	if err != nil {
+		return "", nil, err
+	}
+	cfg, err := ca.ServerConfig()
+	if err != nil {
+		return "", nil, err
+	}
+	if caFile == "" {
+		f, err := os.CreateTemp("", "entitlement-emulator-ca-*.pem")
+		if err != nil {
+			return "", nil, err
+		}
+		caFile = f.Name()
+		_ = f.Close()
+	}
+	if err := os.WriteFile(caFile, ca.CertPEM(), 0o600); err != nil {
+		return "", nil, err
+	}
+	return caFile, cfg, nil
 }
 
 func env(name, def string) string {
@@ -74,8 +105,19 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("EMULATOR_URL=http://%s\nEMULATOR_TOKEN=%s\n", ln.Addr(), srv.Token())
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if os.Getenv("EMULATOR_TLS") == "1" {
+		caFile, cfg, err := tlsSetup(env("EMULATOR_CA_FILE", ""))
+		if err != nil {
+			return err
+		}
+		hs.TLSConfig = cfg
+		ln = tls.NewListener(ln, cfg)
+		scheme = "https"
+		fmt.Printf("EMULATOR_CA_FILE=%s\n", caFile)
+	}
+	fmt.Printf("EMULATOR_URL=%s://%s\nEMULATOR_TOKEN=%s\nEMULATOR_TENANT_ID=%s\n", scheme, ln.Addr(), srv.Token(), srv.TenantID())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
