@@ -57,6 +57,10 @@ const (
 	envTestCAFile    = "ENTITLEMENT_TEST_CA_FILE"
 )
 
+// authTransport, when set by a unit test, carries every request the
+// credentials and the Graph client make (a fake cloud). Nil in use.
+var authTransport http.RoundTripper
+
 // federationAudience is the audience Entra expects in a federated token.
 const federationAudience = "api://AzureADTokenExchange"
 
@@ -158,7 +162,7 @@ type authEnv struct {
 // newAuthEnv is the real world, or the emulator's when the test-only
 // settings are present.
 func newAuthEnv(env environment) (authEnv, error) {
-	ae := authEnv{authority: env.authority, httpClient: &http.Client{Timeout: 60 * time.Second}, lookPath: exec.LookPath}
+	ae := authEnv{authority: env.authority, httpClient: &http.Client{Timeout: 60 * time.Second, Transport: authTransport}, lookPath: exec.LookPath}
 	if ca := os.Getenv(envTestCAFile); ca != "" {
 		pemBytes, err := os.ReadFile(ca)
 		if err != nil {

@@ -1,12 +1,15 @@
 package provider
 
 import (
+	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 )
@@ -69,4 +72,128 @@ provider "entitlement" {
 		t.Fatalf("only %d bytes of trace logs: the test did not see the logs", size)
 	}
 	t.Logf("searched %d bytes of TF_LOG=trace logs", size)
+}
+
+// Three providers authenticating three ways (a password-protected
+// certificate, a client secret, a GitHub Actions OIDC token) at
+// TF_LOG=trace: the logs hold no secret, no password, no request token, no
+// token the emulator issued, and nothing shaped like a JWT at all (which
+// covers the client assertions that MSAL signs and never shows us).
+func TestAccSecretsNotLogged_credentials(t *testing.T) {
+	w := newAuthWorld(t, emulator.Options{})
+	const ghToken = "gh-request-token-never-log-Zp4"
+	path, err := w.srv.AddCIJob(emulator.CIJob{Kind: "github", RequestToken: ghToken, Subject: ghSubject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pfx := base64.StdEncoding.EncodeToString(w.cert.pfx)
+	logDir := t.TempDir()
+	t.Setenv("TF_LOG", "trace")
+	t.Setenv("TF_ACC_LOG_PATH", filepath.Join(logDir, "terraform.log"))
+	t.Setenv("TF_VAR_pfx", pfx)
+	t.Setenv("TF_VAR_pfx_password", certPass)
+	t.Setenv("TF_VAR_secret", testSecret)
+	t.Setenv("ARM_OIDC_REQUEST_TOKEN", ghToken)
+	cfg := fmt.Sprintf(`
+variable "pfx" {
+  type      = string
+  sensitive = true
+}
+variable "pfx_password" {
+  type      = string
+  sensitive = true
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+provider "entitlement" {
+  graph_url                   = %[1]q
+  tenant_id                   = %[2]q
+  client_id                   = %[3]q
+  client_certificate          = var.pfx
+  client_certificate_password = var.pfx_password
+}
+provider "entitlement" {
+  alias         = "secret"
+  graph_url     = %[1]q
+  tenant_id     = %[2]q
+  client_id     = %[4]q
+  client_secret = var.secret
+}
+provider "entitlement" {
+  alias            = "github"
+  graph_url        = %[1]q
+  tenant_id        = %[2]q
+  client_id        = %[5]q
+  use_oidc         = true
+  oidc_request_url = %[6]q
+}
+resource "entitlement_access_package_assignment" "cert" {
+  access_package_id    = %[7]q
+  assignment_policy_id = %[8]q
+  target_object_id     = %[9]q
+}
+resource "entitlement_access_package_assignment" "secret" {
+  provider             = entitlement.secret
+  access_package_id    = %[7]q
+  assignment_policy_id = %[8]q
+  target_object_id     = %[10]q
+}
+resource "entitlement_access_package_assignment" "github" {
+  provider             = entitlement.github
+  access_package_id    = %[7]q
+  assignment_policy_id = %[8]q
+  target_object_id     = %[11]q
+}
+`, w.root, emulator.DefaultTenantID, appCert, appSecret, appFed, w.root+path, pkgSales, polDirect, uAlice, uBob, uCarol)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{Config: cfg, Check: func(*terraform.State) error {
+			c := w.srv.AuthCounts()
+			if c["token client_certificate"] == 0 || c["token client_secret"] == 0 || c["token federated"] == 0 {
+				return fmt.Errorf("not every credential was used: %v", c)
+			}
+			return nil
+		}}},
+	})
+	secrets := map[string]string{"client secret": testSecret, "certificate password": certPass, "certificate": pfx[:64], "GitHub request token": ghToken}
+	for i, tok := range w.srv.IssuedTokens() {
+		secrets[fmt.Sprintf("issued token %d", i)] = tok
+	}
+	if len(secrets) < 4+4 {
+		t.Fatalf("only %d secrets to look for: the emulator issued too few tokens", len(secrets))
+	}
+	size := 0
+	err = filepath.Walk(logDir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		size += len(b)
+		for name, s := range secrets {
+			if i := strings.Index(string(b), s); i >= 0 {
+				t.Errorf("%s contains the %s: …%s…", path, name, string(b)[max(0, i-200):i+20])
+			}
+		}
+		if m := jwtPattern.FindString(string(b)); m != "" {
+			t.Errorf("%s contains something shaped like a JWT: %.40s…", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size < 100000 {
+		t.Fatalf("only %d bytes of trace logs: the test did not see the logs", size)
+	}
+	// The azidentity events are in the logs (routed), so the search covered them.
+	logs, _ := os.ReadFile(filepath.Join(logDir, "terraform.log"))
+	if !strings.Contains(string(logs), "acquired a token") {
+		t.Error("no azidentity event in the logs: they are not routed into tflog")
+	}
+	t.Logf("searched %d bytes of TF_LOG=trace logs for %d secrets", size, len(secrets))
 }
