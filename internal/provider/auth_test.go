@@ -117,16 +117,13 @@ func clearAuthEnv(t *testing.T) {
 	}
 }
 
-func newAuthWorld(t *testing.T, opts emulator.Options) *authWorld {
+func newAuthWorld(t *testing.T) *authWorld {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
 	clearAuthEnv(t)
-	if opts.Fixture == nil {
-		opts.Fixture = accFixture()
-	}
-	srv, err := emulator.New(opts)
+	srv, err := emulator.New(emulator.Options{Fixture: accFixture()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,14 +208,14 @@ func (w *authWorld) test(t *testing.T, settings, sp, grant string) {
 }
 
 func TestAccAuth_clientSecret(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	w.test(t, fmt.Sprintf("tenant_id = %q\nclient_id = %q\nclient_secret = %q", emulator.DefaultTenantID, appSecret, testSecret), spSecret, "token client_secret")
 }
 
 // The secret from a mounted file, the ids from the environment, as a
 // Kubernetes-hosted runner passes them.
 func TestAccAuth_clientSecretFileAndEnvironment(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	t.Setenv("ARM_TENANT_ID", emulator.DefaultTenantID)
 	t.Setenv("ARM_CLIENT_ID", appSecret)
 	t.Setenv("ARM_CLIENT_SECRET_FILE_PATH", w.file(t, "secret", []byte(testSecret+"\n")))
@@ -226,19 +223,19 @@ func TestAccAuth_clientSecretFileAndEnvironment(t *testing.T) {
 }
 
 func TestAccAuth_clientCertificatePFX(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	w.test(t, fmt.Sprintf("tenant_id = %q\nclient_id = %q\nclient_certificate = %q\nclient_certificate_password = %q",
 		emulator.DefaultTenantID, appCert, base64.StdEncoding.EncodeToString(w.cert.pfx), certPass), spCert, "token client_certificate")
 }
 
 func TestAccAuth_clientCertificatePEMPath(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	w.test(t, fmt.Sprintf("tenant_id = %q\nclient_id = %q\nclient_certificate_path = %q",
 		emulator.DefaultTenantID, appCert, w.file(t, "cert.pem", w.cert.bundlePEM)), spCert, "token client_certificate")
 }
 
 func TestAccAuth_oidcTokenFile(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	tok, err := w.srv.MintWorkloadToken(fileIssuer, fileSubject, emulator.FederationAudience, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +247,7 @@ func TestAccAuth_oidcTokenFile(t *testing.T) {
 // As in a GitHub Actions job with `permissions: id-token: write`: the
 // runner's variables and the ARM_* ones, an empty provider block.
 func TestAccAuth_githubActions(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	path, err := w.srv.AddCIJob(emulator.CIJob{Kind: "github", RequestToken: "gh-request-token-5Hq", Subject: ghSubject})
 	if err != nil {
 		t.Fatal(err)
@@ -266,7 +263,7 @@ func TestAccAuth_githubActions(t *testing.T) {
 // As in an Azure Pipelines job with a workload identity federation service
 // connection, SYSTEM_ACCESSTOKEN mapped into the step.
 func TestAccAuth_azurePipelines(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	path, err := w.srv.AddCIJob(emulator.CIJob{Kind: "azurepipelines", RequestToken: "ado-system-token-9Lm", Subject: adoSubject,
 		ServiceConnectionID: adoConn, OrgID: adoOrg})
 	if err != nil {
@@ -280,7 +277,7 @@ func TestAccAuth_azurePipelines(t *testing.T) {
 
 // As in a pod with the AKS workload identity webhook's variables.
 func TestAccAuth_aksWorkloadIdentity(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	tok, err := w.srv.MintWorkloadToken(aksIssuer, aksSubject, emulator.FederationAudience, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +289,7 @@ func TestAccAuth_aksWorkloadIdentity(t *testing.T) {
 }
 
 func TestAccAuth_managedIdentity(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	w.test(t, fmt.Sprintf("use_msi = true\nmsi_endpoint = %q", w.root+"/metadata/identity/oauth2/token"), spMSI, "token managed_identity")
 }
 
@@ -300,7 +297,7 @@ func TestAccAuth_managedIdentity(t *testing.T) {
 // `az account get-access-token`, here the test binary standing in for az,
 // signed in as the secret application.
 func TestAccAuth_azureCLI(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +365,7 @@ func fakeAz(args []string) int {
 // Each way authentication goes wrong gives an error that says why, with
 // Entra's code; none of them sends anything to Graph.
 func TestAccAuth_errors(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	other := newTestCert(t, "not-registered")
 	expired, err := w.srv.MintWorkloadToken(fileIssuer, fileSubject, emulator.FederationAudience, -10*time.Minute)
 	if err != nil {

@@ -175,9 +175,8 @@ func newAuthEnv(env environment) (authEnv, error) {
 		if !pool.AppendCertsFromPEM(pemBytes) {
 			return ae, fmt.Errorf("%s: no PEM certificate in %s", envTestCAFile, ca)
 		}
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-		ae.httpClient.Transport = tr
+		ae.httpClient.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
+			TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	}
 	if a := os.Getenv(envTestAuthority); a != "" {
 		u, err := url.Parse(a)
@@ -450,7 +449,8 @@ func oidcCredential(m authModel, ae authEnv, tenant, client string, need func(st
 
 func checkRequestURL(raw string) *configError {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && graph.IsLoopback(u.Hostname()))) {
+	plainLoopback := u != nil && u.Scheme == "http" && graph.IsLoopback(u.Hostname())
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !plainLoopback) {
 		return cfgErr("oidc_request_url", "Invalid oidc_request_url", "oidc_request_url %q must be an https URL (the pipeline's token service).", raw)
 	}
 	return nil

@@ -80,7 +80,7 @@ provider "entitlement" {
 // token the emulator issued, and nothing shaped like a JWT at all (which
 // covers the client assertions that MSAL signs and never shows us).
 func TestAccSecretsNotLogged_credentials(t *testing.T) {
-	w := newAuthWorld(t, emulator.Options{})
+	w := newAuthWorld(t)
 	const ghToken = "gh-request-token-never-log-Zp4"
 	path, err := w.srv.AddCIJob(emulator.CIJob{Kind: "github", RequestToken: ghToken, Subject: ghSubject})
 	if err != nil {

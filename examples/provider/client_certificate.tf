@@ -1,0 +1,11 @@
+provider "entitlement" {
+  tenant_id                   = "00000000-0000-0000-0000-000000000000"
+  client_id                   = "00000000-0000-0000-0000-000000000000"
+  client_certificate_path     = "/secrets/terraform-entitlement.pfx"
+  client_certificate_password = var.certificate_password
+}
+
+variable "certificate_password" {
+  type      = string
+  sensitive = true
+}
