@@ -119,11 +119,17 @@ func clearAuthEnv(t *testing.T) {
 
 func newAuthWorld(t *testing.T) *authWorld {
 	t.Helper()
+	return newCloudAuthWorld(t, emulator.CloudGlobal)
+}
+
+// newCloudAuthWorld is newAuthWorld for an emulator of a national cloud.
+func newCloudAuthWorld(t *testing.T, cloud string) *authWorld {
+	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
 	clearAuthEnv(t)
-	srv, err := emulator.New(emulator.Options{Fixture: accFixture()})
+	srv, err := emulator.New(emulator.Options{Fixture: accFixture(), Cloud: cloud})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,3 +425,30 @@ func TestAccAuth_errors(t *testing.T) {
 }
 
 func accFixtureRequests() []map[string]any { return accFixture().AssignmentRequests }
+
+// On a US Government emulator, the provider with environment
+// usgovernmentl5 asks for the DoD Graph scope and the token works; with the
+// global environment, the scope is not a resource of that cloud's tenant.
+func TestAccAuth_nationalCloud(t *testing.T) {
+	w := newCloudAuthWorld(t, emulator.CloudUSGov)
+	settings := func(env string) string {
+		return fmt.Sprintf("environment = %q\ntenant_id = %q\nclient_id = %q\nclient_secret = %q", env, emulator.DefaultTenantID, appSecret, testSecret)
+	}
+	cfg := func(env string) string {
+		return w.provider(settings(env)) + fmt.Sprintf(`
+resource "entitlement_access_package_assignment" "test" {
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_id     = %q
+}
+`, pkgSales, polDirect, uAlice)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(w.srv, uAlice),
+		Steps: []resource.TestStep{
+			{Config: cfg("global"), ExpectError: regexp.MustCompile(`(?s)Authentication failed.*AADSTS500011:\s+The\s+resource\s+principal\s+named\s+https://graph.microsoft.com\s+was\s+not\s+found`)},
+			{Config: cfg("usgovernmentl5"), Check: w.madeBy(spSecret, "token client_secret")},
+		},
+	})
+}
