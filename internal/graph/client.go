@@ -56,6 +56,7 @@ type Client struct {
 	em      *ig.EntitlementManagementRequestBuilder
 	base    string
 	retry   RetryPolicy
+	settle  settleTimes
 }
 
 var registerSerializers sync.Once

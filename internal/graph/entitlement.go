@@ -328,6 +328,25 @@ func listAll[P page[M], M any, T any](ctx context.Context, c *Client, what strin
 	}
 }
 
+// CountAssignments counts the assignments that match ($count).
+func (c *Client) CountAssignments(ctx context.Context, f AssignmentFilter) (int, error) {
+	var n *int32
+	filter := joinFilter(eqFilter("accessPackage/id", f.AccessPackageID, "assignmentPolicy/id", f.PolicyID, "target/objectId", f.TargetObjectID, "state", f.State))
+	err := c.call(ctx, "count assignments", true, func(ctx context.Context) error {
+		var err error
+		n, err = c.em.Assignments().Count().Get(ctx, &ig.EntitlementManagementAssignmentsCountRequestBuilderGetRequestConfiguration{
+			QueryParameters: &ig.EntitlementManagementAssignmentsCountRequestBuilderGetQueryParameters{Filter: filter}})
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n == nil {
+		return 0, &Error{Op: "count assignments", Status: 200, Message: "empty answer"}
+	}
+	return int(*n), nil
+}
+
 // ListAssignments returns every matching assignment, following paging to the end.
 func (c *Client) ListAssignments(ctx context.Context, f AssignmentFilter) ([]*Assignment, error) {
 	q := &ig.EntitlementManagementAssignmentsRequestBuilderGetQueryParameters{Expand: assignmentExpand,

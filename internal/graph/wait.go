@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -21,11 +22,43 @@ var DefaultPoll = PollPolicy{Initial: 250 * time.Millisecond, Max: 5 * time.Seco
 // replication lag, not a deletion: it is read again, within ctx. On ctx's end
 // it returns the last request read (possibly nil) with ctx's error.
 func (c *Client) WaitForRequest(ctx context.Context, id string, poll PollPolicy, done func(*Request) bool, progress func(*Request)) (*Request, error) {
+	return c.wait(ctx, id, 0, poll, done, progress)
+}
+
+// WaitForSubmitted follows a request that was just submitted. Its first read
+// comes when requests of its type have been settling lately (see
+// settleTimes), not at once: a read right after the POST finds it submitted,
+// and a fixed backoff reads it several times before it settles. Without
+// history it waits poll.Initial before the first read.
+func (c *Client) WaitForSubmitted(ctx context.Context, q *Request, poll PollPolicy, done func(*Request) bool, progress func(*Request)) (*Request, error) {
+	if poll.Initial == 0 {
+		poll = DefaultPoll
+	}
+	first := poll.Initial
+	if est, ok := c.settle.expected(q.Type); ok && est > first {
+		first = min(est+est/20, maxFirstWait)
+	}
+	return c.wait(ctx, q.ID, first, poll, done, progress)
+}
+
+// maxFirstWait bounds the wait before the first read of a new request.
+const maxFirstWait = 2 * time.Minute
+
+func (c *Client) wait(ctx context.Context, id string, first time.Duration, poll PollPolicy, done func(*Request) bool, progress func(*Request)) (*Request, error) {
 	if poll.Initial == 0 {
 		poll = DefaultPoll
 	}
 	delay := poll.Initial
 	var last *Request
+	if first > 0 {
+		t := time.NewTimer(first)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 	for {
 		r, err := c.GetRequest(ctx, id)
 		switch {
@@ -33,6 +66,9 @@ func (c *Client) WaitForRequest(ctx context.Context, id string, poll PollPolicy,
 			last = r
 			if progress != nil {
 				progress(r)
+			}
+			if r.Terminal() {
+				c.settle.observe(r)
 			}
 			if done(r) {
 				return r, nil
@@ -57,4 +93,43 @@ func (c *Client) WaitForRequest(ctx context.Context, id string, poll PollPolicy,
 			delay = poll.Max
 		}
 	}
+}
+
+// settleTimes learns, per request type, how long Graph takes to settle a
+// request: completedDateTime − createdDateTime, both Graph's clock, as a
+// moving average of the recent ones. In a run that creates or changes many
+// assignments, the first requests teach it how long to wait before reading
+// the next ones.
+type settleTimes struct {
+	mu   sync.Mutex
+	avg  map[string]time.Duration
+	seen map[string]int
+}
+
+func (s *settleTimes) observe(r *Request) {
+	if r == nil || r.Type == "" || r.Created == nil || r.Completed == nil {
+		return
+	}
+	d := r.Completed.Sub(*r.Created)
+	if d < 0 || d > time.Hour {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.avg == nil {
+		s.avg, s.seen = map[string]time.Duration{}, map[string]int{}
+	}
+	if s.seen[r.Type] == 0 {
+		s.avg[r.Type] = d
+	} else {
+		s.avg[r.Type] += (d - s.avg[r.Type]) / 4
+	}
+	s.seen[r.Type]++
+}
+
+func (s *settleTimes) expected(typ string) (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.avg[typ]
+	return d, ok
 }

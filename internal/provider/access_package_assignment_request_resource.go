@@ -241,7 +241,7 @@ func (r *accessPackageAssignmentRequestResource) Create(ctx context.Context, req
 	}
 	tflog.Info(ctx, "submitted user request", map[string]any{"request_id": q.ID, "request_type": in.Type})
 	m.ID = types.StringValue(q.ID)
-	final, werr := r.client.WaitForRequest(ctx, q.ID, r.poll, func(x *graph.Request) bool {
+	final, werr := r.client.WaitForSubmitted(ctx, q, r.poll, func(x *graph.Request) bool {
 		if m.WaitFor.ValueString() == "delivered" {
 			return x.Terminal()
 		}

@@ -44,6 +44,7 @@ type accessPackageAssignmentResource struct {
 	client *graph.Client
 	env    environment
 	poll   graph.PollPolicy
+	reads  *assignmentReads
 }
 
 type accessPackageAssignmentModel struct {
@@ -149,7 +150,7 @@ func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource
 
 func (r *accessPackageAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
-		r.client, r.env, r.poll = data.client, data.env, data.poll
+		r.client, r.env, r.poll, r.reads = data.client, data.env, data.poll, data.reads
 	}
 }
 
@@ -249,6 +250,7 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	}
 	in.Answers = answers
 
+	r.reads.wrote(in.AccessPackageID)
 	req0, found, adopted, err := r.submitAdd(ctx, in)
 	if adopted {
 		resp.Diagnostics.AddWarning("Existing assignment adopted",
@@ -271,7 +273,11 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	}
 	tflog.Info(ctx, "submitted adminAdd request", map[string]any{"request_id": requestID, "access_package_id": in.AccessPackageID})
 
-	final, werr := r.follow(ctx, requestID, found, true)
+	var submitted *graph.Request
+	if !adopted {
+		submitted = req0
+	}
+	final, werr := r.follow(ctx, requestID, submitted, found, true)
 	plan.RequestID = types.StringValue(requestID)
 	r.recordCreated(ctx, &plan, final, requestID, found, &resp.Diagnostics)
 	if plan.ID.ValueString() != "" {
@@ -341,18 +347,25 @@ func (r *accessPackageAssignmentResource) findLive(ctx context.Context, in graph
 // follow waits for a request until it settles. Settled for a create means
 // terminal, or scheduled (a future start: waiting for it would take until
 // then). found is an assignment already known, used when there is no request.
-func (r *accessPackageAssignmentResource) follow(ctx context.Context, requestID string, found *graph.Assignment, scheduledIsDone bool) (*graph.Request, error) {
+// submitted, when not nil, is the request just sent: its first read waits
+// until requests of its kind have lately been settling.
+func (r *accessPackageAssignmentResource) follow(ctx context.Context, requestID string, submitted *graph.Request, found *graph.Assignment, scheduledIsDone bool) (*graph.Request, error) {
 	if requestID == "" {
 		if found == nil {
 			return nil, errors.New("no request to follow")
 		}
 		return &graph.Request{State: found.State, Assignment: found}, nil
 	}
-	return r.client.WaitForRequest(ctx, requestID, r.poll, func(q *graph.Request) bool {
+	done := func(q *graph.Request) bool {
 		return q.Terminal() || (scheduledIsDone && q.State == graph.StateScheduled)
-	}, func(q *graph.Request) {
+	}
+	progress := func(q *graph.Request) {
 		tflog.Debug(ctx, "assignment request progress", map[string]any{"request_id": q.ID, "state": q.State, "status": q.Status})
-	})
+	}
+	if submitted != nil && submitted.ID == requestID {
+		return r.client.WaitForSubmitted(ctx, submitted, r.poll, done, progress)
+	}
+	return r.client.WaitForRequest(ctx, requestID, r.poll, done, progress)
 }
 
 // recordCreated fills the model from what Graph holds after a create.
@@ -538,7 +551,7 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 			return
 		}
 	}
-	a, err := r.client.GetAssignment(ctx, id)
+	a, err := r.reads.get(ctx, m.AccessPackageID.ValueString(), id)
 	if graph.IsNotFound(err) && r.recentlyCreated(ctx, req.Private) {
 		// Graph replicates new assignments with a lag: a just-created one can
 		// read as not found. Wait for it rather than forget it.
@@ -662,6 +675,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.reads.wrote(plan.AccessPackageID.ValueString())
 	q, err := r.submitUpdate(ctx, plan.ID.ValueString(), r.justification(plan.Justification), sch, answers)
 	if err != nil {
 		resp.Diagnostics.AddError("Error updating access package assignment",
@@ -678,7 +692,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	final, werr := r.follow(ctx, q.ID, nil, false)
+	final, werr := r.follow(ctx, q.ID, q, nil, false)
 	if werr != nil || final.State != graph.StateDelivered {
 		// Graph did not apply the change: keep what the state said, with the request id.
 		prior.RequestID = types.StringValue(q.ID)
@@ -690,10 +704,12 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 		return
 	}
 	plan.RequestID = types.StringValue(q.ID)
-	if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
-		r.recordAssignment(ctx, &plan, a, &resp.Diagnostics)
-	} else if final.Assignment != nil {
+	// The delivered request carries the assignment as it now is
+	// ($expand=assignment); read it only if it does not.
+	if final.Assignment != nil && final.Assignment.Schedule != nil {
 		r.recordAssignment(ctx, &plan, final.Assignment, &resp.Diagnostics)
+	} else if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
+		r.recordAssignment(ctx, &plan, a, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -793,6 +809,7 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 			return
 		}
 	}
+	r.reads.wrote(m.AccessPackageID.ValueString())
 	q, err := r.submitRemove(ctx, id, r.justification(m.Justification))
 	if graph.IsNotFound(err) {
 		return // already gone or expired
@@ -805,7 +822,7 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 	if q == nil {
 		return // a lost answer, but the assignment has ended
 	}
-	final, werr := r.follow(ctx, q.ID, nil, false)
+	final, werr := r.follow(ctx, q.ID, q, nil, false)
 	if werr == nil && final.State == graph.StateDelivered {
 		return
 	}

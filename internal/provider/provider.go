@@ -58,6 +58,8 @@ type providerData struct {
 	envKey string
 	// poll is how requests are followed.
 	poll graph.PollPolicy
+	// reads serves the assignment resource's refreshes (see assignmentReads).
+	reads *assignmentReads
 }
 
 // configured returns the provider data given to a Configure method, or nil
@@ -231,7 +233,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		}
 	}
 	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": envKey, "credential": method, "scope": env.scope})
-	data := &providerData{client: client, env: env, envKey: envKey, poll: graph.DefaultPoll}
+	data := &providerData{client: client, env: env, envKey: envKey, poll: graph.DefaultPoll, reads: newAssignmentReads(client)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
