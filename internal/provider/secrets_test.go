@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 )
@@ -74,7 +73,7 @@ provider "entitlement" {
 	t.Logf("searched %d bytes of TF_LOG=trace logs", size)
 }
 
-// Three providers authenticating three ways (a password-protected
+// Three credentials, one per step (a password-protected
 // certificate, a client secret, a GitHub Actions OIDC token) at
 // TF_LOG=trace: the logs hold no secret, no password, no request token, no
 // token the emulator issued, and nothing shaped like a JWT at all (which
@@ -94,7 +93,9 @@ func TestAccSecretsNotLogged_credentials(t *testing.T) {
 	t.Setenv("TF_VAR_pfx_password", certPass)
 	t.Setenv("TF_VAR_secret", testSecret)
 	t.Setenv("ARM_OIDC_REQUEST_TOKEN", ghToken)
-	cfg := fmt.Sprintf(`
+	// One provider block per step: aliases would share the in-process
+	// provider server, which Terraform never does (one plugin per alias).
+	vars := `
 variable "pfx" {
   type      = string
   sensitive = true
@@ -107,56 +108,28 @@ variable "secret" {
   type      = string
   sensitive = true
 }
-provider "entitlement" {
-  graph_url                   = %[1]q
-  tenant_id                   = %[2]q
-  client_id                   = %[3]q
-  client_certificate          = var.pfx
-  client_certificate_password = var.pfx_password
+`
+	step := func(settings, target string) resource.TestStep {
+		return resource.TestStep{Config: vars + w.provider(settings) + fmt.Sprintf(`
+resource "entitlement_access_package_assignment" "test" {
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_id     = %q
 }
-provider "entitlement" {
-  alias         = "secret"
-  graph_url     = %[1]q
-  tenant_id     = %[2]q
-  client_id     = %[4]q
-  client_secret = var.secret
-}
-provider "entitlement" {
-  alias            = "github"
-  graph_url        = %[1]q
-  tenant_id        = %[2]q
-  client_id        = %[5]q
-  use_oidc         = true
-  oidc_request_url = %[6]q
-}
-resource "entitlement_access_package_assignment" "cert" {
-  access_package_id    = %[7]q
-  assignment_policy_id = %[8]q
-  target_object_id     = %[9]q
-}
-resource "entitlement_access_package_assignment" "secret" {
-  provider             = entitlement.secret
-  access_package_id    = %[7]q
-  assignment_policy_id = %[8]q
-  target_object_id     = %[10]q
-}
-resource "entitlement_access_package_assignment" "github" {
-  provider             = entitlement.github
-  access_package_id    = %[7]q
-  assignment_policy_id = %[8]q
-  target_object_id     = %[11]q
-}
-`, w.root, emulator.DefaultTenantID, appCert, appSecret, appFed, w.root+path, pkgSales, polDirect, uAlice, uBob, uCarol)
+`, pkgSales, polDirect, target)}
+	}
+	ids := fmt.Sprintf("tenant_id = %q\n", emulator.DefaultTenantID)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{Config: cfg, Check: func(*terraform.State) error {
-			c := w.srv.AuthCounts()
-			if c["token client_certificate"] == 0 || c["token client_secret"] == 0 || c["token federated"] == 0 {
-				return fmt.Errorf("not every credential was used: %v", c)
-			}
-			return nil
-		}}},
+		Steps: []resource.TestStep{
+			step(ids+fmt.Sprintf("client_id = %q\nclient_certificate = var.pfx\nclient_certificate_password = var.pfx_password", appCert), uAlice),
+			step(ids+fmt.Sprintf("client_id = %q\nclient_secret = var.secret", appSecret), uBob),
+			step(ids+fmt.Sprintf("client_id = %q\nuse_oidc = true\noidc_request_url = %q", appFed, w.root+path), uCarol),
+		},
 	})
+	if c := w.srv.AuthCounts(); c["token client_certificate"] == 0 || c["token client_secret"] == 0 || c["token federated"] == 0 {
+		t.Fatalf("not every credential was used: %v", c)
+	}
 	secrets := map[string]string{"client secret": testSecret, "certificate password": certPass, "certificate": pfx[:64], "GitHub request token": ghToken}
 	for i, tok := range w.srv.IssuedTokens() {
 		secrets[fmt.Sprintf("issued token %d", i)] = tok
