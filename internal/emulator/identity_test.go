@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -38,20 +39,13 @@ func tlsEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, err := emulator.NewCA()
+	hs, ca, err := emulator.NewTLSTestServer(srv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewUnstartedServer(srv)
-	if hs.TLS, err = ca.ServerConfig(); err != nil {
-		t.Fatal(err)
-	}
-	hs.StartTLS()
 	t.Cleanup(hs.Close)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = hs.TLS.Clone()
-	tr.TLSClientConfig.Certificates = nil
-	tr.TLSClientConfig.RootCAs = ca.Pool()
+	tr.TLSClientConfig = &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}
 	return srv, hs.URL, &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
@@ -71,6 +65,12 @@ func graphCall(t *testing.T, hc *http.Client, root, token string) (int, map[stri
 	t.Helper()
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, root+"/v1.0/identityGovernance/entitlementManagement/assignments", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
+	return doJSON(t, hc, req)
+}
+
+// doJSON sends req and decodes the JSON answer, whatever its status.
+func doJSON(t *testing.T, hc *http.Client, req *http.Request) (int, map[string]any) {
+	t.Helper()
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -182,14 +182,7 @@ func TestIMDS(t *testing.T) {
 		if metadata {
 			req.Header.Set("Metadata", "true")
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
+		return doJSON(t, http.DefaultClient, req)
 	}
 	res := "resource=" + url.QueryEscape("https://graph.microsoft.com")
 	if s, b := get(res+"&client_id="+appID, false); s != 400 || !strings.Contains(fmt.Sprint(b), "metadata header") {
@@ -227,14 +220,7 @@ func TestCITokenServices(t *testing.T) {
 	call := func(method, path, token string) (int, map[string]any) {
 		req, _ := http.NewRequestWithContext(context.Background(), method, hs.URL+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
+		return doJSON(t, http.DefaultClient, req)
 	}
 	if s, _ := call("GET", gh+"&audience=api://AzureADTokenExchange", "wrong"); s != 401 {
 		t.Errorf("GitHub, bad request token: %d", s)

@@ -10,6 +10,8 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"time"
 )
 
@@ -84,4 +86,19 @@ func (ca *CA) ServerConfig() (*tls.Config, error) {
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der, ca.cert.Raw}, PrivateKey: key}},
 	}, nil
+}
+
+// NewTLSTestServer serves h over TLS on a loopback port with a certificate
+// from a new CA, for tests; clients trust ca.Pool() or ca.CertPEM().
+func NewTLSTestServer(h http.Handler) (*httptest.Server, *CA, error) {
+	ca, err := NewCA()
+	if err != nil {
+		return nil, nil, err
+	}
+	hs := httptest.NewUnstartedServer(h)
+	if hs.TLS, err = ca.ServerConfig(); err != nil {
+		return nil, nil, err
+	}
+	hs.StartTLS()
+	return hs, ca, nil
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -150,15 +149,10 @@ func newCloudAuthWorld(t *testing.T, cloud string) *authWorld {
 			t.Fatal(err)
 		}
 	}
-	ca, err := emulator.NewCA()
+	hs, ca, err := emulator.NewTLSTestServer(srv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewUnstartedServer(srv)
-	if hs.TLS, err = ca.ServerConfig(); err != nil {
-		t.Fatal(err)
-	}
-	hs.StartTLS()
 	t.Cleanup(hs.Close)
 	w.root = hs.URL
 	caFile := filepath.Join(t.TempDir(), "ca.pem")

@@ -132,6 +132,7 @@ func TestCredentialPrecedenceAndErrors(t *testing.T) {
 	}{
 		{"secret beats OIDC and MSI", map[string]string{"ARM_TENANT_ID": tenant, "ARM_CLIENT_ID": client, "ARM_CLIENT_SECRET": "s", "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": "x", "ARM_USE_MSI": "true"}, authModel{}, noAz, "client secret"},
 		{"secret file", map[string]string{"ARM_TENANT_ID": tenant, "ARM_CLIENT_ID": client, "ARM_CLIENT_SECRET_FILE_PATH": secretFile}, authModel{}, noAz, "client secret"},
+		{"client id from a file", map[string]string{"ARM_TENANT_ID": tenant, "ARM_CLIENT_ID_FILE_PATH": secretFile, "ARM_CLIENT_SECRET": "s"}, authModel{}, noAz, "client secret"},
 		{"missing secret file", map[string]string{"ARM_TENANT_ID": tenant, "ARM_CLIENT_ID": client, "ARM_CLIENT_SECRET_FILE_PATH": secretFile + ".nope"}, authModel{}, noAz, "error: Cannot read client_secret_file_path"},
 		{"OIDC beats MSI", map[string]string{"ARM_TENANT_ID": tenant, "ARM_CLIENT_ID": client, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": "x", "ARM_USE_MSI": "true"}, authModel{}, noAz, "OIDC token"},
 		{"GitHub variables", map[string]string{"ARM_TENANT_ID": tenant, "ARM_CLIENT_ID": client, "ARM_USE_OIDC": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.actions.githubusercontent.com/x?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}, authModel{}, noAz, "GitHub Actions OIDC"},
