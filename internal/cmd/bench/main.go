@@ -70,6 +70,7 @@ type phase struct {
 	flCalls   map[string]int
 	minCalls  string
 	note      string
+	use       usage
 }
 
 func run(ns string, latency, delivery time.Duration, par int) error {
@@ -189,12 +190,12 @@ resource "entitlement_access_package_assignment" "a" {
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		"ENTITLEMENT_GRAPH_URL=" + url, "ENTITLEMENT_ACCESS_TOKEN=" + srv.Token()}
-	tf := func(args ...string) (time.Duration, int64, error) {
+	tf := func(args ...string) (time.Duration, usage, error) {
 		args = append(args, "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", par))
-		peak := watchProvider()
+		stop := watchProcesses()
 		start := time.Now()
 		err := sh(work, env, io{quiet: true}, "terraform", args...)
-		return time.Since(start), peak(), err
+		return time.Since(start), stop(), err
 	}
 	if err := sh(work, env, io{quiet: true}, "terraform", "init", "-input=false", "-no-color"); err != nil {
 		return "", err
@@ -202,16 +203,16 @@ resource "entitlement_access_package_assignment" "a" {
 	srv.SetLatency(latency, latency)
 
 	var phases []*phase
-	measure := func(name, minCalls string, args ...string) (*phase, int64, error) {
+	measure := func(name, minCalls string, args ...string) (*phase, usage, error) {
 		srv.ResetMetrics()
 		fmt.Printf("    terraform %s\n", strings.Join(args, " "))
-		d, peak, err := tf(args...)
+		d, u, err := tf(args...)
 		if err != nil {
-			return nil, 0, err
+			return nil, u, err
 		}
-		p := &phase{name: name, tf: d, tfCalls: calls(srv), minCalls: minCalls}
+		p := &phase{name: name, tf: d, tfCalls: calls(srv), minCalls: minCalls, use: u}
 		phases = append(phases, p)
-		return p, peak, nil
+		return p, u, nil
 	}
 	if _, _, err := measure("create (apply)", "2", "apply", "-auto-approve", "-var", "end="+end1); err != nil {
 		return "", err
@@ -220,7 +221,7 @@ resource "entitlement_access_package_assignment" "a" {
 	if err != nil {
 		return "", err
 	}
-	refresh, peakRSS, err := measure("refresh (plan -refresh-only)", fmt.Sprintf("%.2f", math.Ceil(float64(n)/100)/float64(n)), "plan", "-refresh-only", "-var", "end="+end1)
+	refresh, refreshUse, err := measure("refresh (plan -refresh-only)", fmt.Sprintf("%.2f", math.Ceil(float64(n)/100)/float64(n)), "plan", "-refresh-only", "-var", "end="+end1)
 	if err != nil {
 		return "", err
 	}
@@ -257,7 +258,7 @@ resource "entitlement_access_package_assignment" "a" {
 		phases[i].floor = time.Since(start)
 		phases[i].flCalls = calls(srv)
 	}
-	return table(n, latency, delivery, par, phases, peakRSS, binSize), nil
+	return table(n, latency, delivery, par, phases, refreshUse.providerHWM, binSize), nil
 }
 
 func countLive(srv *emulator.Server) int {
@@ -304,6 +305,10 @@ func table(n int, latency, delivery time.Duration, par int, phases []*phase, pea
 		fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9.2f %7s %7s   %s\n", p.name, p.tf.Round(10*time.Millisecond), fl, ratio,
 			float64(total(p.tfCalls))/float64(n), flc, p.minCalls, p.note)
 	}
+	b.WriteString("CPU time of the Terraform command (terraform core / provider):\n")
+	for _, p := range phases {
+		fmt.Fprintf(&b, "  %-27s %s / %s\n", p.name, p.use.coreCPU.Round(10*time.Millisecond), p.use.providerCPU.Round(10*time.Millisecond))
+	}
 	b.WriteString("Terraform's Graph calls by route:\n")
 	for _, p := range phases {
 		routes := make([]string, 0, len(p.tfCalls))
@@ -321,11 +326,23 @@ func table(n int, latency, delivery time.Duration, par int, phases []*phase, pea
 	return b.String()
 }
 
-// watchProvider samples the peak resident set (VmHWM) of every provider
-// process until the returned function is called, and returns the largest.
-func watchProvider() func() int64 {
+// usage is what the processes of one Terraform command used: the
+// provider's peak resident set, and the CPU time of the provider and of
+// Terraform itself, read from /proc while they run.
+type usage struct {
+	providerHWM          int64
+	providerCPU, coreCPU time.Duration
+}
+
+// watchProcesses samples /proc every 50 ms until the returned function is
+// called. CPU times are the last seen per process (utime+stime).
+func watchProcesses() func() usage {
 	var mu sync.Mutex
-	var peak int64
+	var u usage
+	cpu := map[int]struct {
+		provider bool
+		t        time.Duration
+	}{}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -334,9 +351,15 @@ func watchProvider() func() int64 {
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if hwm := providerHWM(); hwm > 0 {
+			for _, p := range sampleProcesses() {
 				mu.Lock()
-				peak = max(peak, hwm)
+				if p.provider {
+					u.providerHWM = max(u.providerHWM, p.hwm)
+				}
+				cpu[p.pid] = struct {
+					provider bool
+					t        time.Duration
+				}{p.provider, p.cpu}
 				mu.Unlock()
 			}
 			select {
@@ -346,43 +369,72 @@ func watchProvider() func() int64 {
 			}
 		}
 	}()
-	return func() int64 {
+	return func() usage {
 		close(done)
 		wg.Wait()
 		mu.Lock()
 		defer mu.Unlock()
-		return peak
+		for _, c := range cpu {
+			if c.provider {
+				u.providerCPU += c.t
+			} else {
+				u.coreCPU += c.t
+			}
+		}
+		return u
 	}
 }
 
-func providerHWM() int64 {
-	procs, _ := filepath.Glob("/proc/[0-9]*/status")
-	var best int64
-	for _, p := range procs {
-		f, err := os.Open(p)
+type procSample struct {
+	pid      int
+	provider bool
+	hwm      int64
+	cpu      time.Duration
+}
+
+// sampleProcesses reads the terraform and provider processes in /proc.
+func sampleProcesses() []procSample {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []procSample
+	for _, d := range dirs {
+		stat, err := os.ReadFile(filepath.Join(d, "stat"))
 		if err != nil {
 			continue
 		}
-		sc := bufio.NewScanner(f)
-		isProvider := false
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.HasPrefix(line, "Name:") {
-				isProvider = strings.HasPrefix(strings.TrimSpace(line[5:]), "terraform-prov")
-				if !isProvider {
-					break
-				}
-			}
-			if isProvider && strings.HasPrefix(line, "VmHWM:") {
-				fields := strings.Fields(line)
-				if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
-					best = max(best, kb*1024)
+		// pid (comm) state ppid ... utime(14) stime(15), counted after the ")".
+		st := string(stat)
+		open, closing := strings.IndexByte(st, '('), strings.LastIndexByte(st, ')')
+		if open < 0 || closing < open {
+			continue
+		}
+		comm := st[open+1 : closing]
+		provider := strings.HasPrefix(comm, "terraform-prov")
+		if !provider && comm != "terraform" {
+			continue
+		}
+		f := strings.Fields(st[closing+2:])
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		stt, _ := strconv.ParseInt(f[12], 10, 64)
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		p := procSample{pid: pid, provider: provider, cpu: time.Duration(ut+stt) * time.Second / 100}
+		if provider {
+			if status, err := os.ReadFile(filepath.Join(d, "status")); err == nil {
+				sc := bufio.NewScanner(strings.NewReader(string(status)))
+				for sc.Scan() {
+					if line := sc.Text(); strings.HasPrefix(line, "VmHWM:") {
+						if kb, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64); err == nil {
+							p.hwm = kb * 1024
+						}
+					}
 				}
 			}
 		}
-		f.Close()
+		out = append(out, p)
 	}
-	return best
+	return out
 }
 
 // floor does the same work with the minimal Graph calls: one POST per
