@@ -119,17 +119,24 @@ func (s *settleTimes) observe(r *Request) {
 	if s.avg == nil {
 		s.avg, s.seen = map[string]time.Duration{}, map[string]int{}
 	}
-	if s.seen[r.Type] == 0 {
-		s.avg[r.Type] = d
-	} else {
-		s.avg[r.Type] += (d - s.avg[r.Type]) / 4
+	// Per type, and over all types ("") for a type not seen yet: an adminRemove
+	// after a run of adminAdds settles in about the same time.
+	for _, k := range []string{r.Type, ""} {
+		if s.seen[k] == 0 {
+			s.avg[k] = d
+		} else {
+			s.avg[k] += (d - s.avg[k]) / 4
+		}
+		s.seen[k]++
 	}
-	s.seen[r.Type]++
 }
 
 func (s *settleTimes) expected(typ string) (time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, ok := s.avg[typ]
+	if d, ok := s.avg[typ]; ok {
+		return d, true
+	}
+	d, ok := s.avg[""]
 	return d, ok
 }

@@ -32,15 +32,20 @@ func TestWaitForSubmittedLearnsSettleTime(t *testing.T) {
 	}
 	ctx := context.Background()
 	reads := make([]int, 0, 4)
+	var firstAssignment string
+	poll := graph.PollPolicy{Initial: 100 * time.Millisecond, Max: time.Second, Factor: 1.5}
 	for i := 1; i <= 4; i++ {
 		q, err := c.SubmitAdd(ctx, graph.AddInput{AccessPackageID: pkg, PolicyID: pol, TargetObjectID: fmt.Sprintf("c0000000-0000-4000-8000-%012d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		srv.ResetMetrics()
-		final, err := c.WaitForSubmitted(ctx, q, graph.PollPolicy{Initial: 100 * time.Millisecond, Max: time.Second, Factor: 1.5}, func(r *graph.Request) bool { return r.Terminal() }, nil)
-		if err != nil || final.State != graph.StateDelivered {
+		final, err := c.WaitForSubmitted(ctx, q, poll, func(r *graph.Request) bool { return r.Terminal() }, nil)
+		if err != nil || final.State != graph.StateDelivered || final.Assignment == nil {
 			t.Fatalf("request %d: %+v, %v", i, final, err)
+		}
+		if i == 1 {
+			firstAssignment = final.Assignment.ID
 		}
 		reads = append(reads, srv.Metrics()["GET /assignmentRequests/{id}"].Requests)
 	}
@@ -51,5 +56,17 @@ func TestWaitForSubmittedLearnsSettleTime(t *testing.T) {
 		if n != 1 {
 			t.Errorf("request %d was read %d times, want once (reads %v)", i+2, n, reads)
 		}
+	}
+	// The first adminRemove has no history of its own: it goes by all types'.
+	q, err := c.SubmitRemove(ctx, firstAssignment, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetMetrics()
+	if final, err := c.WaitForSubmitted(ctx, q, poll, func(r *graph.Request) bool { return r.Terminal() }, nil); err != nil || final.State != graph.StateDelivered {
+		t.Fatalf("remove: %+v, %v", final, err)
+	}
+	if n := srv.Metrics()["GET /assignmentRequests/{id}"].Requests; n != 1 {
+		t.Errorf("the first adminRemove was read %d times, want once", n)
 	}
 }
