@@ -275,6 +275,13 @@ func (s *Server) AuthCounts() map[string]int {
 	return out
 }
 
+// countAuth counts a token issued or refused, for AuthCounts.
+func (s *Server) countAuth(key string) {
+	s.mu.Lock()
+	s.ident.counts[key]++
+	s.mu.Unlock()
+}
+
 // graphResources are the audiences Graph accepts on this cloud (spec §11).
 func (s *Server) graphResources() []string {
 	switch s.opts.Cloud {
@@ -347,9 +354,7 @@ func (s *Server) aadError(w http.ResponseWriter, r *http.Request, status int, oa
 		corr = newID()
 	}
 	ts := time.Now().UTC().Format("2006-01-02 15:04:05Z")
-	s.mu.Lock()
-	s.ident.counts[fmt.Sprintf("error AADSTS%d", code)]++
-	s.mu.Unlock()
+	s.countAuth(fmt.Sprintf("error AADSTS%d", code))
 	writeJSON(w, status, map[string]any{
 		"error":             oauthErr,
 		"error_description": fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s", code, fmt.Sprintf(format, args...), trace, corr, ts),
@@ -524,9 +529,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant strin
 		http.Error(w, err.Error(), 500)
 		return
 	}
-	s.mu.Lock()
-	s.ident.counts["token "+grant]++
-	s.mu.Unlock()
+	s.countAuth("token " + grant)
 	writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": int(exp.Seconds()), "ext_expires_in": int(exp.Seconds()), "access_token": tok})
 }
 
@@ -772,9 +775,7 @@ func (s *Server) serveIMDS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), 500)
 		return
 	}
-	s.mu.Lock()
-	s.ident.counts["token managed_identity"]++
-	s.mu.Unlock()
+	s.countAuth("token managed_identity")
 	now := time.Now()
 	secs := strconv.Itoa(int(exp.Seconds()))
 	writeJSON(w, 200, map[string]string{
@@ -812,9 +813,7 @@ func (s *Server) serveGitHubIDToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), 500)
 		return
 	}
-	s.mu.Lock()
-	s.ident.counts["oidc github"]++
-	s.mu.Unlock()
+	s.countAuth("oidc github")
 	writeJSON(w, 200, map[string]any{"count": len(tok), "value": tok})
 }
 
@@ -840,8 +839,6 @@ func (s *Server) serveAzurePipelinesToken(w http.ResponseWriter, r *http.Request
 		http.Error(w, err.Error(), 500)
 		return
 	}
-	s.mu.Lock()
-	s.ident.counts["oidc azurepipelines"]++
-	s.mu.Unlock()
+	s.countAuth("oidc azurepipelines")
 	writeJSON(w, 200, map[string]string{"oidcToken": tok})
 }

@@ -31,9 +31,7 @@ func (c *Client) WaitForRequest(ctx context.Context, id string, poll PollPolicy,
 // and a fixed backoff reads it several times before it settles. Without
 // history it waits poll.Initial before the first read.
 func (c *Client) WaitForSubmitted(ctx context.Context, q *Request, poll PollPolicy, done func(*Request) bool, progress func(*Request)) (*Request, error) {
-	if poll.Initial == 0 {
-		poll = DefaultPoll
-	}
+	poll = poll.orDefault()
 	first := poll.Initial
 	if est, ok := c.settle.expected(q.Type); ok && est > first {
 		first = min(est+est/20, maxFirstWait)
@@ -41,23 +39,35 @@ func (c *Client) WaitForSubmitted(ctx context.Context, q *Request, poll PollPoli
 	return c.wait(ctx, q.ID, first, poll, done, progress)
 }
 
+// orDefault is the policy, or DefaultPoll when it is unset.
+func (p PollPolicy) orDefault() PollPolicy {
+	if p.Initial == 0 {
+		return DefaultPoll
+	}
+	return p
+}
+
+// sleep waits d, or returns false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // maxFirstWait bounds the wait before the first read of a new request.
 const maxFirstWait = 2 * time.Minute
 
 func (c *Client) wait(ctx context.Context, id string, first time.Duration, poll PollPolicy, done func(*Request) bool, progress func(*Request)) (*Request, error) {
-	if poll.Initial == 0 {
-		poll = DefaultPoll
-	}
+	poll = poll.orDefault()
 	delay := poll.Initial
 	var last *Request
-	if first > 0 {
-		t := time.NewTimer(first)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
+	if first > 0 && !sleep(ctx, first) {
+		return nil, ctx.Err()
 	}
 	for {
 		r, err := c.GetRequest(ctx, id)
@@ -81,12 +91,8 @@ func (c *Client) wait(ctx context.Context, id string, first time.Duration, poll 
 			}
 			return last, err
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, delay) {
 			return last, ctx.Err()
-		case <-t.C:
 		}
 		delay = time.Duration(float64(delay) * poll.Factor)
 		if delay > poll.Max {

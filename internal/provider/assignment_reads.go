@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,7 @@ func (b *assignmentReads) get(ctx context.Context, pkg, id string) (*graph.Assig
 			return nil, ctx.Err()
 		}
 		if snap.err == nil {
-			if a, ok := snap.byID[lowerID(id)]; ok {
+			if a, ok := snap.byID[strings.ToLower(id)]; ok {
 				cp := *a
 				return &cp, nil
 			}
@@ -85,7 +86,7 @@ func (b *assignmentReads) get(ctx context.Context, pkg, id string) (*graph.Assig
 func (b *assignmentReads) wrote(pkg string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if p := b.pkgs[lowerID(pkg)]; p != nil {
+	if p := b.pkgs[strings.ToLower(pkg)]; p != nil {
 		p.snap = nil
 		p.countAt = time.Time{}
 	}
@@ -94,7 +95,7 @@ func (b *assignmentReads) wrote(pkg string) {
 // snapshotFor returns a listing of the package to read from, taking one if
 // it now pays, or nil to read directly.
 func (b *assignmentReads) snapshotFor(ctx context.Context, pkg string) *packageSnapshot {
-	key := lowerID(pkg)
+	key := strings.ToLower(pkg)
 	b.mu.Lock()
 	p := b.pkgs[key]
 	if p == nil {
@@ -157,7 +158,7 @@ func (b *assignmentReads) snapshotFor(ctx context.Context, pkg string) *packageS
 	list, err := b.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: pkg})
 	s.byID = make(map[string]*graph.Assignment, len(list))
 	for _, a := range list {
-		s.byID[lowerID(a.ID)] = a
+		s.byID[strings.ToLower(a.ID)] = a
 	}
 	s.err = err
 	if err != nil {
@@ -170,14 +171,4 @@ func (b *assignmentReads) snapshotFor(ctx context.Context, pkg string) *packageS
 	tflog.Debug(ctx, "listed the package's assignments for the reads of this refresh", map[string]any{"access_package_id": pkg, "assignments": len(list), "reads_so_far": readsSoFar})
 	close(s.ready)
 	return s
-}
-
-func lowerID(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

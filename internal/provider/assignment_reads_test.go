@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,7 +104,7 @@ func TestAssignmentReadsRentOrBuy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	small.pkgs[lowerID(pkgSales)].count, small.pkgs[lowerID(pkgSales)].countAt = 100000, clock
+	small.pkgs[strings.ToLower(pkgSales)].count, small.pkgs[strings.ToLower(pkgSales)].countAt = 100000, clock
 	for i := 2; i < 10; i++ {
 		if _, err := small.get(ctx, pkgSales, ids[i]); err != nil {
 			t.Fatal(err)
