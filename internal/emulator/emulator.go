@@ -1,7 +1,9 @@
 // Package emulator is a local stand-in for the Microsoft Graph v1.0
 // entitlement-management API: users, catalogs, access packages, assignment
 // policies, assignment requests and assignments, with the request lifecycle,
-// OData conventions, errors and faults of ../shared/graph-api-spec.md.
+// OData conventions, errors and faults of Graph as Microsoft documents them.
+// Where Microsoft's documentation is silent, the emulator's choice is marked
+// [INF] (our inference) in a comment; DESIGN.md lists those choices.
 //
 // A Server is an http.Handler, so tests can run one with httptest.NewServer;
 // cmd/emulator runs one standalone. Test controls live under /_emulator/.
@@ -21,7 +23,7 @@ import (
 	"time"
 )
 
-// Cloud profiles (spec §11). The US Government and China clouds have no
+// Cloud profiles (national cloud deployments, per Microsoft's v1.0 metadata of each cloud). The US Government and China clouds have no
 // v1.0 resume action and no justification on requests.
 const (
 	CloudGlobal = "global"
@@ -255,7 +257,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBody reads the request body, undoing the gzip that kiota applies to
-// every request body by default (spec §2.7).
+// every request body by default.
 func readBody(r *http.Request) ([]byte, *graphError) {
 	if r.Body == nil {
 		return nil, nil

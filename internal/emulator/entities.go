@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Graph's enums are read case-insensitively and written in camelCase (spec §2.1).
+// Graph's enums are read case-insensitively and written in camelCase.
 var (
 	requestTypes = []string{"notSpecified", "userAdd", "userUpdate", "userRemove", "adminAdd", "adminUpdate", "adminRemove",
 		"systemAdd", "systemUpdate", "systemRemove", "onBehalfAdd", "unknownFutureValue"}

@@ -414,7 +414,7 @@ func (s *Server) cancelRequest(c *call) (*response, *graphError) {
 		return nil, gerr
 	}
 	if c.identity.Kind != "delegated" {
-		// Cancel is delegated-only in Graph (spec §7.3).
+		// Cancel is delegated-only in Graph (the cancel page: delegated permissions only).
 		return nil, errf(403, "Authorization_RequestDenied", "Cancel is not supported with application permissions; it needs a signed-in user.")
 	}
 	switch r.state {

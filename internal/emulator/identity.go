@@ -10,7 +10,7 @@ package emulator
 // Entra's protocol is documented (Microsoft identity platform: client
 // credentials flow, certificate credentials, workload identity federation,
 // IMDS); where the emulator has to choose (error texts, claims it does not
-// check) the choice is marked [INF], as in the spec.
+// check) the choice is marked [INF] (our inference).
 
 import (
 	"crypto/rand"
@@ -282,7 +282,7 @@ func (s *Server) countAuth(key string) {
 	s.mu.Unlock()
 }
 
-// graphResources are the audiences Graph accepts on this cloud (spec §11).
+// graphResources are the audiences Graph accepts on this cloud (national cloud deployments, per Microsoft's v1.0 metadata of each cloud).
 func (s *Server) graphResources() []string {
 	switch s.opts.Cloud {
 	case CloudUSGov:

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// The lifecycle engine moves requests through spec §3.5 on the emulator's
+// The lifecycle engine moves requests through Graph's request states on the emulator's
 // clock. It runs lazily, under the server lock, before every Graph request
 // (advance), so that what a caller sees depends only on the clock and on
 // what happened before: no background goroutine races the tests.
@@ -200,7 +200,7 @@ func (s *Server) startDelivering(r *request, at time.Time) {
 }
 
 // materializeTarget gives a subject known only by email a directory user, as
-// Entra does when it invites an external user on delivery (seed example 6).
+// Entra does when it invites an external user on delivery (the v1.0 create page's example for a user not yet in the directory).
 func (s *Server) materializeTarget(subjectID string) {
 	subj := s.st.subjects[subjectID]
 	if subj == nil || subj.objectID != "" {
@@ -305,7 +305,7 @@ func (s *Server) expire(a *assignment, at time.Time) {
 // effectiveSchedule is the schedule an assignment gets from a request. The
 // start defaults to when delivery starts; an expiration after a duration is
 // turned into an end date, and no expiration in the request takes the
-// policy's. This is an [INF] choice among the shapes of spec §6.1: the
+// policy's. This is an [INF] choice among the shapes Graph documents for assignments: the
 // provider must not depend on which of the equivalent forms Graph returns.
 func (s *Server) effectiveSchedule(req, current schedule, p *policy, at time.Time) schedule {
 	out := current

@@ -465,7 +465,7 @@ func TestApprovalAndCancel(t *testing.T) {
 
 func TestScheduledStartAndExpiry(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
-	// The Go client writes RFC 3339 without fractions (spec §2.4).
+	// The Go client writes RFC 3339 without fractions.
 	start := e.srv.Now().Add(48 * time.Hour).Truncate(time.Second)
 	r := e.submitAndSettle(graph.AddInput{AccessPackageID: pkgA, PolicyID: polDirect, TargetObjectID: alice,
 		Schedule: &graph.Schedule{Start: &start, ExpirationType: "afterDuration", Duration: "P7D"}})

@@ -8,7 +8,7 @@ import (
 )
 
 // graphError is an error that a handler answers with Graph's OData error
-// envelope (spec §10.1). Every one has a code and a non-null message: the Go
+// envelope (the OData JSON error format). Every one has a code and a non-null message: the Go
 // SDK dereferences the message without a nil check.
 type graphError struct {
 	status  int
@@ -38,7 +38,7 @@ func notFound(kind, id string) *graphError {
 // ---- $filter -------------------------------------------------------------
 
 // A filter is a conjunction of comparisons: the subset of OData that the
-// entitlement-management collections document (spec §5), with property paths
+// entitlement-management collections document (the list pages' $filter examples), with property paths
 // and enum literals matched case-insensitively.
 type comparison struct {
 	path string // lower case, e.g. "accesspackage/id"

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Top-level properties of accessPackageAssignmentRequest in v1.0 (spec §3.1).
+// Top-level properties of accessPackageAssignmentRequest in v1.0 (Microsoft's v1.0 metadata).
 // Graph rejects others; "justification" exists only in the global cloud.
 var requestProperties = map[string]bool{
 	"id": true, "requesttype": true, "state": true, "status": true, "createddatetime": true, "completeddatetime": true,
@@ -18,7 +18,7 @@ const reprocessWindow = 14 * 24 * time.Hour
 
 func (s *Server) global() bool { return s.opts.Cloud == CloudGlobal }
 
-// postAssignmentRequest is POST /assignmentRequests (spec §4).
+// postAssignmentRequest is POST /assignmentRequests.
 func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	body, gerr := decodeJSON(c.body)
 	if gerr != nil {
@@ -93,7 +93,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	s.reopen(r)
 
 	out := s.renderRequest(r, nil)
-	out["createdDateTime"] = nil // Graph answers the create with createdDateTime null (spec §4.2).
+	out["createdDateTime"] = nil // Graph answers the create with createdDateTime null (the create page's response examples).
 	out["@odata.context"] = contextURL(c, "identityGovernance/entitlementManagement/assignmentRequests/$entity")
 	return &response{status: 201, body: out, headers: map[string]string{
 		"Location": c.base + "/v1.0/identityGovernance/entitlementManagement/assignmentRequests/" + r.id}}, nil
@@ -101,7 +101,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 
 // prepareAdd resolves the package, policy and target of an add request, in
 // the flat (targetId, assignmentPolicyId, accessPackageId) or nested
-// (target, assignmentPolicy, accessPackage) forms (spec §4.1).
+// (target, assignmentPolicy, accessPackage) forms (the v1.0 create page's examples send them there).
 func (s *Server) prepareAdd(c *call, r *request, asg map[string]any) *graphError {
 	pkgID := firstNonEmpty(str(asg, "accessPackageId"), str(obj(asg, "accessPackage"), "id"))
 	polID := firstNonEmpty(str(asg, "assignmentPolicyId"), str(obj(asg, "assignmentPolicy"), "id"))
@@ -223,7 +223,7 @@ func firstNonEmpty(vs ...string) string {
 }
 
 // pickUserPolicy finds the policy of a package that lets a user request it,
-// as Graph does for a userAdd without assignmentPolicyId (seed example 3).
+// as Graph does for a userAdd without assignmentPolicyId (the create page's userAdd example without a policy).
 func (s *Server) pickUserPolicy(pkgID, userID string) *policy {
 	for _, id := range s.st.polOrder {
 		p := s.st.policies[id]
@@ -250,12 +250,12 @@ func (s *Server) inScope(p *policy, userID string) bool {
 	return false
 }
 
-// checkUserPolicy applies the policy's rules to requests users make (spec §4.3).
+// checkUserPolicy applies the policy's rules to requests users make (the v1.0 create page: what each request type needs).
 func (s *Server) checkUserPolicy(r *request, p *policy, caller Identity) *graphError {
 	subj := s.st.subjects[r.targetID]
 	if r.requestType == "userAdd" && subj != nil && !strings.EqualFold(subj.objectID, caller.ObjectID) {
 		// On behalf of someone else: the policy must allow it, and the
-		// requestor must be the target's manager (seed example 5).
+		// requestor must be the target's manager (the v1.0 create page documents a request on behalf of a direct report).
 		if !boolean(obj(p.body, "requestorSettings"), "enableOnBehalfRequestorsToAddAccess") {
 			return errf(403, "Authorization_RequestDenied", "The policy %s does not let requestors ask on behalf of others.", p.id)
 		}
@@ -276,7 +276,7 @@ func (s *Server) checkUserPolicy(r *request, p *policy, caller Identity) *graphE
 	return nil
 }
 
-// validateAnswers checks answers against the policy's questions (spec §8.2)
+// validateAnswers checks answers against the policy's questions (the question types of the v1.0 metadata)
 // and returns them in Graph's echoed form.
 func (s *Server) validateAnswers(r *request, p *policy, raw []any) ([]map[string]any, *graphError) {
 	var existing []map[string]any

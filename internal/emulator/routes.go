@@ -268,7 +268,7 @@ func graphTypeName(entity string) string {
 
 // page walks the candidate ids from the query's position and renders up to a
 // page of matches, with an absolute @odata.nextLink on this emulator's host
-// when more remain (spec §2.11).
+// when more remain.
 func (s *Server) page(c *call, q *query, candidates []string, match func(id string) bool, render func(id string) map[string]any, context string) *response {
 	size := s.opts.PageSize
 	if q.hasTop {
@@ -322,7 +322,7 @@ func entityResponse(c *call, m map[string]any, q *query, context string) *respon
 }
 
 // idArg returns the id segment, lower-cased, or a 400 when it is not a GUID
-// (the documented answer for an invalid id, spec §7.1).
+// (the reprocess page's documented answer for an invalid id).
 func idArg(c *call, i int, kind string) (string, *graphError) {
 	id := c.segs[i]
 	if !isGUID(id) {

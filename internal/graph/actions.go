@@ -12,7 +12,7 @@ import (
 // action-style resources and the Terraform 1.14 actions: nothing about
 // either is written twice.
 
-// ReprocessWindow is how long after its completion Graph reprocesses a request (spec §7.1).
+// ReprocessWindow is how long after its completion Graph reprocesses a request (the reprocess page).
 const ReprocessWindow = 14 * 24 * time.Hour
 
 // ResumeStages are the custom-extension stages a resume may name (the resume page's four).
@@ -111,7 +111,7 @@ type ResumeInput struct {
 
 // ValidateResume checks a resume's own fields, before anything is read:
 // the stage is one of the four, and a state (denied or canceled) may only
-// end a request at assignmentRequestCreated (spec §7.2).
+// end a request at assignmentRequestCreated (the resume page).
 func ValidateResume(in ResumeInput) error {
 	found := false
 	for _, s := range ResumeStages {
@@ -212,7 +212,7 @@ func waitingCallouts(q *Request) []Callout {
 }
 
 // ReprocessDeliveredAssignment re-applies a delivered assignment's access:
-// Graph accepts it only for a delivered assignment (spec §6.3).
+// Graph accepts it only for a delivered assignment (the assignment reprocess page).
 func (c *Client) ReprocessDeliveredAssignment(ctx context.Context, id string) (*Assignment, error) {
 	a, err := c.GetAssignment(ctx, id)
 	if IsNotFound(err) {

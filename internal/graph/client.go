@@ -5,7 +5,7 @@
 // safe to retry, and follows assignment requests until they settle.
 //
 // It knows Graph and nothing about Terraform. It deliberately does not import
-// the root msgraph-sdk-go package (spec §12.1): only the identitygovernance
+// the root msgraph-sdk-go package (it makes cold builds about three times slower): only the identitygovernance
 // request builders and the models.
 package graph
 
@@ -67,7 +67,7 @@ var sdkOptions = core.GraphClientOptions{GraphServiceLibraryVersion: "1.89.0"}
 
 // New builds a client. The base URL's host is the only host that receives a
 // token: kiota's allowed-hosts check silently drops the Authorization header
-// for any other host (spec §12.4), and we rely on that rather than fight it.
+// for any other host (kiota's AllowedHostsValidator), and we rely on that rather than fight it.
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -103,7 +103,7 @@ func New(cfg Config) (*Client, error) {
 
 	// kiota's retry handler would re-send a POST after a 503 or 504, which can
 	// duplicate an assignment request whose first attempt Graph had accepted
-	// (spec §12.3). It is switched off; Client.call retries instead, knowing
+	//. It is switched off; Client.call retries instead, knowing
 	// which operations are safe to repeat.
 	kiotaMW, err := khttp.GetDefaultMiddlewaresWithOptions(&khttp.RetryHandlerOptions{
 		ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return false },

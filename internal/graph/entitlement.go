@@ -11,7 +11,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
-// Request states (spec §3.2), as Graph writes them.
+// Request states (accessPackageRequestState), as Graph writes them.
 const (
 	StateSubmitted          = "submitted"
 	StatePendingApproval    = "pendingApproval"
@@ -105,7 +105,7 @@ func (c *Client) SubmitAdd(ctx context.Context, in AddInput) (*Request, error) {
 	body.SetRequestType(&rt)
 	asg := models.NewAccessPackageAssignment()
 	// v1.0 has no targetId/accessPackageId/assignmentPolicyId properties on
-	// the assignment, but the service reads them there (spec §4.1).
+	// the assignment, but the service reads them there (the v1.0 create page's examples send them there).
 	extra := map[string]any{"assignmentPolicyId": in.PolicyID, "accessPackageId": in.AccessPackageID}
 	if in.TargetObjectID != "" {
 		extra["targetId"] = in.TargetObjectID
@@ -404,7 +404,7 @@ func (c *Client) ResumeRequest(ctx context.Context, id string, in ResumeInput) e
 	src := in.Source
 	body.SetSource(&src)
 	typ := "microsoft.graph.accessPackageCustomExtensionStage." + in.Stage
-	body.SetTypeEscaped(&typ) // the property is named "type"; kiota renames it (spec §12.6)
+	body.SetTypeEscaped(&typ) // the property is named "type"; kiota renames it (a kiota quirk)
 	cb := models.NewAccessPackageAssignmentRequestCallbackData()
 	if st, err := models.ParseAccessPackageCustomExtensionStage(in.Stage); err == nil {
 		if stage, ok := st.(*models.AccessPackageCustomExtensionStage); ok {
@@ -427,7 +427,7 @@ func (c *Client) ResumeRequest(ctx context.Context, id string, in ResumeInput) e
 }
 
 // CancelRequest cancels a request that Graph still allows to be canceled.
-// Graph allows it only to signed-in users, not to applications (spec §7.3).
+// Graph allows it only to signed-in users, not to applications (the cancel page: delegated permissions only).
 func (c *Client) CancelRequest(ctx context.Context, id string) error {
 	return c.call(ctx, "cancel assignment request "+id, false, func(ctx context.Context) error {
 		return c.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(id).Cancel().Post(ctx, nil)
@@ -438,7 +438,7 @@ func (c *Client) CancelRequest(ctx context.Context, id string) error {
 
 func str(s *string) string { return deref(s) }
 
-// enumString renders an SDK enum; an unknown value parses to nil (spec §12.6)
+// enumString renders an SDK enum; an unknown value parses to nil (a kiota quirk)
 // and reads as "" here, which callers treat as "not a state we know".
 func enumString[T interface{ String() string }](v *T) string {
 	if v == nil {

@@ -145,7 +145,7 @@ func (r *accessPackageAssignmentRequestResource) ModifyPlan(ctx context.Context,
 	resp.Diagnostics.Append(checkAgainstPolicy(ctx, pol, m)...)
 }
 
-// checkAgainstPolicy finds what a request lacks for its policy (spec §4.3).
+// checkAgainstPolicy finds what a request lacks for its policy (the v1.0 create page: what each request type needs).
 func checkAgainstPolicy(ctx context.Context, pol *graph.Policy, m accessPackageAssignmentRequestModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if pol.JustificationRequired && !m.Justification.IsUnknown() && strings.TrimSpace(m.Justification.ValueString()) == "" {

@@ -32,7 +32,7 @@ func userRequestConfig(p, body string) string {
 	return p + "resource \"entitlement_access_package_assignment_request\" \"test\" {\n" + body + "\n}\n"
 }
 
-// The request of seed examples 3 and 4: answers and a justification, the policy chosen by Graph.
+// The request of the v1.0 create page's user examples: answers and a justification, the policy chosen by Graph.
 const selfRequest = `  access_package_id = "` + pkgData + `"
   justification     = "Need access to the data platform"
   answers = [{ question_id = "` + qTeam + `", value = "analytics", display_value = "Analytics" }]`

@@ -110,7 +110,7 @@ func (r *assignmentRequestResumeResource) Schema(ctx context.Context, _ resource
 	}
 }
 
-// ValidateConfig applies the stage rules of spec §7.2 at plan time.
+// ValidateConfig applies the resume page's stage rules at plan time.
 func (r *assignmentRequestResumeResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m assignmentRequestResumeModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)

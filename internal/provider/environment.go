@@ -7,7 +7,7 @@ import (
 )
 
 // environment is a Microsoft cloud: where Graph is, who issues its tokens,
-// and what its v1.0 API lacks (spec §11).
+// and what its v1.0 API lacks (national cloud deployments, per Microsoft's v1.0 metadata of each cloud).
 type environment struct {
 	graphRoot string
 	authority cloud.Configuration

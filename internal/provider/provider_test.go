@@ -45,7 +45,7 @@ func accFixture() *emulator.Fixture {
 	}
 	return &emulator.Fixture{
 		Users: []map[string]any{user(uAlice, "Alice"), user(uCarol, "Carol"), user(uManager, "Manager"),
-			// The manager relation lets Bob's manager request for him (seed example 5).
+			// The manager relation lets Bob's manager request for him (the v1.0 create page documents a request on behalf of a direct report).
 			func() map[string]any { b := user(uBob, "Bob"); b["manager"] = map[string]any{"id": uManager}; return b }()},
 		Catalogs: []map[string]any{{"id": catTest, "displayName": "Test"}},
 		AccessPackages: []map[string]any{{"id": pkgSales, "displayName": "Sales", "catalog": map[string]any{"id": catTest}},
