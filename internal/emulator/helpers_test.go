@@ -175,3 +175,11 @@ func graphErr(t *testing.T, err error) *graph.Error {
 	}
 	return graph.AsError("sdk call", err)
 }
+
+// must fails the test on a setup error.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+}

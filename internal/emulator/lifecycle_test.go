@@ -297,7 +297,7 @@ func TestReprocessRequest(t *testing.T) {
 		t.Fatalf("invalid id: %v", err)
 	}
 	// The 14-day window, crossed with the clock.
-	_ = e.srv.SetBehaviours([]emulator.Behaviour{{Delivery: "deliveryFailed"}})
+	must(t, e.srv.SetBehaviours([]emulator.Behaviour{{Delivery: "deliveryFailed"}}))
 	r := e.submitAndSettle(addDirect(bob))
 	e.srv.AdvanceClock(14*24*time.Hour - time.Minute)
 	if err := e.c.ReprocessRequest(ctx(t), r.ID); err != nil {
@@ -320,7 +320,7 @@ func TestReprocessAssignment(t *testing.T) {
 	if a, _ := e.srv.Assignment(r.Assignment.ID); a.Reprocessed != 1 {
 		t.Fatalf("reprocessed %d times", a.Reprocessed)
 	}
-	_ = e.srv.SetBehaviours([]emulator.Behaviour{{Delivery: "deliveryFailed"}})
+	must(t, e.srv.SetBehaviours([]emulator.Behaviour{{Delivery: "deliveryFailed"}}))
 	f := e.submitAndSettle(addDirect(bob))
 	err := e.c.ReprocessAssignment(ctx(t), f.Assignment.ID)
 	if ge := graphErr(t, err); ge.Status != 400 {
@@ -364,7 +364,7 @@ func TestResume(t *testing.T) {
 		t.Fatalf("denied by callback: %+v", got)
 	}
 	// An automatic callback behaves like a Logic App answering.
-	_ = e.srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: carol, Callback: &emulator.Callback{State: "denied"}}})
+	must(t, e.srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: carol, Callback: &emulator.Callback{State: "denied"}}}))
 	if got := e.submitAndSettle(graph.AddInput{AccessPackageID: pkgA, PolicyID: polHook, TargetObjectID: carol}); got.State != "denied" {
 		t.Fatalf("automatic denial: %+v", got)
 	}
@@ -392,8 +392,8 @@ func TestResumeNotInNationalClouds(t *testing.T) {
 func TestApprovalAndCancel(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	const aliceTok, bobTok = "alice-token", "bob-token"
-	_ = e.srv.AddToken(aliceTok, emulator.Identity{Kind: "delegated", ObjectID: alice})
-	_ = e.srv.AddToken(bobTok, emulator.Identity{Kind: "delegated", ObjectID: bob})
+	must(t, e.srv.AddToken(aliceTok, emulator.Identity{Kind: "delegated", ObjectID: alice}))
+	must(t, e.srv.AddToken(bobTok, emulator.Identity{Kind: "delegated", ObjectID: bob}))
 	asAlice := clientFor(t, e.hs.URL, aliceTok)
 	body := map[string]any{"requestType": "UserAdd", "justification": "need it",
 		"assignment": map[string]any{"accessPackageId": pkgB},
@@ -515,7 +515,7 @@ func TestAssignmentsForCurrentUserAndAdditionalAccess(t *testing.T) {
 	e.submitAndSettle(addDirect(alice))                                                                  // alice: package A
 	e.submitAndSettle(graph.AddInput{AccessPackageID: pkgB, PolicyID: polOtherB, TargetObjectID: alice}) // alice: package B too
 	e.submitAndSettle(addDirect(bob))                                                                    // bob: package A only
-	_ = e.srv.AddToken("alice-token", emulator.Identity{Kind: "delegated", ObjectID: alice})
+	must(t, e.srv.AddToken("alice-token", emulator.Identity{Kind: "delegated", ObjectID: alice}))
 	asAlice := clientFor(t, e.hs.URL, "alice-token")
 
 	on := "target"

@@ -185,7 +185,7 @@ func TestFaults(t *testing.T) {
 	r := e.submitAndSettle(addDirect(alice))
 
 	// 429 with Retry-After on a read: the client waits and retries.
-	_ = e.srv.SetFaults([]emulator.Fault{{Route: "GET /assignments/{id}", Status: 429, RetryAfter: 1, Count: 1}})
+	must(t, e.srv.SetFaults([]emulator.Fault{{Route: "GET /assignments/{id}", Status: 429, RetryAfter: 1, Count: 1}}))
 	e.srv.ResetMetrics()
 	t0 := time.Now()
 	if _, err := e.c.GetAssignment(ctx(t), r.Assignment.ID); err != nil {
@@ -197,21 +197,21 @@ func TestFaults(t *testing.T) {
 	}
 
 	// 503 on a POST: ambiguous, so the client does not re-send it.
-	_ = e.srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", Status: 503, Count: 1}})
+	must(t, e.srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", Status: 503, Count: 1}}))
 	e.srv.ResetMetrics()
 	_, err := e.c.SubmitAdd(ctx(t), addDirect(bob))
 	if ge := graphErr(t, err); ge.Status != 503 || !graph.IsAmbiguous(err) || e.srv.Count("POST /assignmentRequests") != 1 {
 		t.Fatalf("503 on POST: %v, %d calls", err, e.srv.Count("POST /assignmentRequests"))
 	}
 	// 429 on a POST: Graph did nothing, so the client re-sends.
-	_ = e.srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", Status: 429, Count: 1}})
+	must(t, e.srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", Status: 429, Count: 1}}))
 	e.srv.ResetMetrics()
 	if _, err := e.c.SubmitAdd(ctx(t), addDirect(bob)); err != nil || e.srv.Count("POST /assignmentRequests") != 2 {
 		t.Fatalf("429 on POST: %v, %d calls", err, e.srv.Count("POST /assignmentRequests"))
 	}
 
 	// A response dropped after commit: the caller sees no answer, Graph has the request.
-	_ = e.srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", DropResponse: true, Count: 1}})
+	must(t, e.srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", DropResponse: true, Count: 1}}))
 	before := len(e.srv.Requests())
 	_, err = e.c.SubmitAdd(ctx(t), addDirect(carol))
 	if ge := graphErr(t, err); ge.Status != 0 || !graph.IsAmbiguous(err) {
@@ -225,12 +225,12 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Latency, probability and a path pattern.
-	_ = e.srv.SetFaults([]emulator.Fault{{Path: "/assignments$", Latency: emulator.Duration{D: 200 * time.Millisecond}}})
+	must(t, e.srv.SetFaults([]emulator.Fault{{Path: "/assignments$", Latency: emulator.Duration{D: 200 * time.Millisecond}}}))
 	t0 = time.Now()
 	if _, err := e.c.ListAssignments(ctx(t), graph.AssignmentFilter{}); err != nil || time.Since(t0) < 200*time.Millisecond {
 		t.Fatalf("latency: %v after %v", err, time.Since(t0))
 	}
-	_ = e.srv.SetFaults([]emulator.Fault{{Route: "GET /assignments", Status: 504, Probability: 0.5}})
+	must(t, e.srv.SetFaults([]emulator.Fault{{Route: "GET /assignments", Status: 504, Probability: 0.5}}))
 	fired := 0
 	for i := 0; i < 40; i++ {
 		st, _, _ := e.raw("GET", em+"/assignments", e.srv.Token(), nil, nil)
@@ -241,7 +241,7 @@ func TestFaults(t *testing.T) {
 	if fired < 8 || fired > 32 {
 		t.Fatalf("probability 0.5 fired %d times in 40", fired)
 	}
-	_ = e.srv.SetFaults(nil)
+	must(t, e.srv.SetFaults(nil))
 
 	// Eventual consistency: a new request is invisible for a while.
 	e.srv.SetConsistencyLag(2 * time.Second)

@@ -181,6 +181,7 @@ func (c *Client) Resume(ctx context.Context, id string, in ResumeInput, opts Act
 // failure (no answer, a gateway 5xx) it reads the request, and took says
 // whether the call had taken effect; only if not is the call sent again.
 func (c *Client) once(ctx context.Context, id string, post func(context.Context) error, took func(*Request) bool) error {
+	backoff := PollPolicy{Initial: time.Second, Max: 5 * time.Second, Factor: 1.5}.Backoff()
 	for {
 		err := post(ctx)
 		if err == nil || !IsAmbiguous(err) {
@@ -193,10 +194,8 @@ func (c *Client) once(ctx context.Context, id string, post func(context.Context)
 		if took(q) {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
+		if !backoff.Wait(ctx) {
 			return err
-		case <-time.After(time.Second):
 		}
 	}
 }

@@ -47,7 +47,13 @@ type Config struct {
 	Retry RetryPolicy
 	// UserAgent is added to kiota's User-Agent.
 	UserAgent string
+	// Log receives the client's notes on recovery and waiting (the provider
+	// routes them to tflog); nil discards them.
+	Log Logger
 }
+
+// Logger records a note with structured fields.
+type Logger func(ctx context.Context, msg string, fields map[string]any)
 
 // Client is safe for concurrent use; build one per provider configuration.
 type Client struct {
@@ -57,6 +63,13 @@ type Client struct {
 	base    string
 	retry   RetryPolicy
 	settle  settleTimes
+	logger  Logger
+}
+
+func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
+	if c.logger != nil {
+		c.logger(ctx, msg, fields)
+	}
 }
 
 var registerSerializers sync.Once
@@ -136,9 +149,10 @@ func New(cfg Config) (*Client, error) {
 		// copies a raw URL ("request-raw-url") into every child builder, so
 		// NewIdentityGovernanceRequestBuilder(base+"/identityGovernance", …)
 		// would send every call to /identityGovernance itself.
-		em:    ig.NewIdentityGovernanceRequestBuilderInternal(map[string]string{"baseurl": base}, adapter).EntitlementManagement(),
-		base:  base,
-		retry: cfg.Retry.withDefaults(),
+		em:     ig.NewIdentityGovernanceRequestBuilderInternal(map[string]string{"baseurl": base}, adapter).EntitlementManagement(),
+		base:   base,
+		retry:  cfg.Retry.withDefaults(),
+		logger: cfg.Log,
 	}
 	return c, nil
 }

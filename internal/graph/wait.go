@@ -47,6 +47,29 @@ func (p PollPolicy) orDefault() PollPolicy {
 	return p
 }
 
+// Backoff is a pause that grows: each Wait sleeps the current delay, then
+// multiplies it by the policy's factor, up to its maximum. Every loop that
+// polls Graph uses one.
+type Backoff struct {
+	delay time.Duration
+	p     PollPolicy
+}
+
+// Backoff starts a backoff at the policy's initial delay.
+func (p PollPolicy) Backoff() *Backoff {
+	p = p.orDefault()
+	return &Backoff{delay: p.Initial, p: p}
+}
+
+// Wait sleeps the current delay and grows it. It returns false when ctx ends first.
+func (b *Backoff) Wait(ctx context.Context) bool {
+	if !sleep(ctx, b.delay) {
+		return false
+	}
+	b.delay = min(time.Duration(float64(b.delay)*b.p.Factor), b.p.Max)
+	return true
+}
+
 // sleep waits d, or returns false when ctx ends first.
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -63,8 +86,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 const maxFirstWait = 2 * time.Minute
 
 func (c *Client) wait(ctx context.Context, id string, first time.Duration, poll PollPolicy, done func(*Request) bool, progress func(*Request)) (*Request, error) {
-	poll = poll.orDefault()
-	delay := poll.Initial
+	backoff := poll.Backoff()
 	var last *Request
 	if first > 0 && !sleep(ctx, first) {
 		return nil, ctx.Err()
@@ -91,12 +113,8 @@ func (c *Client) wait(ctx context.Context, id string, first time.Duration, poll 
 			}
 			return last, err
 		}
-		if !sleep(ctx, delay) {
+		if !backoff.Wait(ctx) {
 			return last, ctx.Err()
-		}
-		delay = time.Duration(float64(delay) * poll.Factor)
-		if delay > poll.Max {
-			delay = poll.Max
 		}
 	}
 }

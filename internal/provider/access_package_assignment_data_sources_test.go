@@ -17,9 +17,9 @@ func TestAccAccessPackageAssignmentsDataSource(t *testing.T) {
 	alice := requestByID(srv, srv.MustAdd(pkgSales, polDirect, uAlice, nil)).AssignmentID
 	srv.MustAdd(pkgSales, polQuiz, uAlice, map[string]string{qRegion: "EMEA"})
 	srv.MustAdd(pkgSales, polDirect, uBob, nil)
-	_ = srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: uCarol, Delivery: "deliveryFailed"}})
+	must(t, srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: uCarol, Delivery: "deliveryFailed"}}))
 	srv.MustAdd(pkgSales, polDirect, uCarol, nil)
-	_ = srv.ExpireAssignment(requestByID(srv, srv.MustAdd(pkgSales, polHookless(t, srv), uBob, nil)).AssignmentID)
+	must(t, srv.ExpireAssignment(requestByID(srv, srv.MustAdd(pkgSales, polHookless(t, srv), uBob, nil)).AssignmentID))
 	ds := func(name string) string { return "data.entitlement_access_package_assignments." + name }
 	count := func(name string, n int) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue(ds(name), tfjsonpath.New("ids"), knownvalue.ListSizeExact(n))

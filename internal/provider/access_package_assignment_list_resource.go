@@ -31,7 +31,7 @@ func NewAccessPackageAssignmentListResource() list.ListResource {
 }
 
 type accessPackageAssignmentListResource struct {
-	client *graph.Client
+	resourceBase
 }
 
 type assignmentListConfig struct {
@@ -43,12 +43,6 @@ type assignmentListConfig struct {
 
 func (l *accessPackageAssignmentListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignment"
-}
-
-func (l *accessPackageAssignmentListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
-		l.client = data.client
-	}
 }
 
 func (l *accessPackageAssignmentListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
@@ -127,7 +121,7 @@ func assignmentModelFrom(ctx context.Context, a *graph.Assignment, diags *diag.D
 	if a.Target != nil && a.Target.ObjectID != "" {
 		m.TargetObjectID = types.StringValue(a.Target.ObjectID)
 	}
-	(&accessPackageAssignmentResource{}).recordAssignment(ctx, &m, a, diags)
+	recordAssignment(ctx, &m, a, diags)
 	if m.Schedule.IsUnknown() {
 		m.Schedule = types.ObjectNull(scheduleAttrTypes)
 	}

@@ -23,7 +23,7 @@ func NewAccessPackageAssignmentReprocessResource() resource.Resource {
 	return &accessPackageAssignmentReprocessResource{}
 }
 
-type accessPackageAssignmentReprocessResource struct{ actionResourceBase }
+type accessPackageAssignmentReprocessResource struct{ actionStyleResource }
 
 type accessPackageAssignmentReprocessModel struct {
 	ID           types.String `tfsdk:"id"`
@@ -40,7 +40,7 @@ func (r *accessPackageAssignmentReprocessResource) Schema(_ context.Context, _ r
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reprocesses a delivered assignment: Graph re-evaluates and re-applies the user's access to the package's resources (for example after someone removed the user from a group by hand). " +
 			"An action-style resource: creating it calls `POST /assignments/{id}/reprocess` (202), a change of `triggers` calls it again, destroying it only forgets. " +
-			"Graph accepts it only for a `delivered` assignment; a failed delivery is retried by reprocessing its request (`entitlement_assignment_request_reprocess`).",
+			"Graph accepts it only for a `delivered` assignment; a failed delivery is retried by reprocessing its request (`entitlement_access_package_assignment_request_reprocess`).",
 		Attributes: map[string]schema.Attribute{
 			"id": actionIDAttribute(),
 			"assignment_id": schema.StringAttribute{
@@ -64,7 +64,7 @@ func (r *accessPackageAssignmentReprocessResource) Create(ctx context.Context, r
 	id := m.AssignmentID.ValueString()
 	a, err := r.client.ReprocessDeliveredAssignment(ctx, id)
 	if err != nil {
-		resp.Diagnostics.AddError("Error: reprocessing assignment "+id, explain(err))
+		addGraphError(&resp.Diagnostics, "Error reprocessing access package assignment", "Assignment "+id+" was not reprocessed.", err)
 		return
 	}
 	m.ID = types.StringValue(id)

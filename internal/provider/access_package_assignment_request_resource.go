@@ -2,13 +2,11 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -40,9 +38,7 @@ func NewAccessPackageAssignmentRequestResource() resource.Resource {
 // for a direct report. It is immutable: any change replaces it. Destroying it
 // cancels the request while Graph still allows that, and otherwise forgets it.
 type accessPackageAssignmentRequestResource struct {
-	client *graph.Client
-	env    environment
-	poll   graph.PollPolicy
+	resourceBase
 }
 
 type accessPackageAssignmentRequestModel struct {
@@ -115,15 +111,9 @@ func (r *accessPackageAssignmentRequestResource) Schema(ctx context.Context, _ r
 	}
 }
 
-func (r *accessPackageAssignmentRequestResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
-		r.client, r.env, r.poll = data.client, data.env, data.poll
-	}
-}
-
 // ModifyPlan checks at plan time what the named policy forbids.
 func (r *accessPackageAssignmentRequestResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.client == nil || req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
+	if !r.configured() || req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
 		return
 	}
 	var m accessPackageAssignmentRequestModel
@@ -131,7 +121,7 @@ func (r *accessPackageAssignmentRequestResource) ModifyPlan(ctx context.Context,
 	if resp.Diagnostics.HasError() || m.AssignmentPolicyID.IsNull() || m.AssignmentPolicyID.IsUnknown() || m.RequestType.ValueString() == "userRemove" {
 		return
 	}
-	if !m.Justification.IsNull() && !r.env.hasJustification {
+	if !m.Justification.IsNull() && !r.cloud.HasJustification {
 		resp.Diagnostics.AddAttributeError(path.Root("justification"), "Justification not available in this cloud",
 			"Assignment requests in the US Government and China clouds have no justification property.")
 	}
@@ -143,35 +133,6 @@ func (r *accessPackageAssignmentRequestResource) ModifyPlan(ctx context.Context,
 		return
 	}
 	resp.Diagnostics.Append(checkAgainstPolicy(ctx, pol, m)...)
-}
-
-// checkAgainstPolicy finds what a request lacks for its policy (the v1.0 create page: what each request type needs).
-func checkAgainstPolicy(ctx context.Context, pol *graph.Policy, m accessPackageAssignmentRequestModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if pol.JustificationRequired && !m.Justification.IsUnknown() && strings.TrimSpace(m.Justification.ValueString()) == "" {
-		diags.AddAttributeError(path.Root("justification"), "Justification required",
-			fmt.Sprintf("Policy %s requires requestors to give a justification.", pol.ID))
-	}
-	if !pol.AllowCustomSchedule && !m.Schedule.IsNull() {
-		diags.AddAttributeError(path.Root("schedule"), "Custom schedule not allowed",
-			fmt.Sprintf("Policy %s does not let requestors choose when access starts or ends; leave schedule out, and the policy's expiration applies.", pol.ID))
-	}
-	if m.Answers.IsUnknown() {
-		return diags
-	}
-	ams, d := expandAnswers(ctx, m.Answers)
-	diags.Append(d...)
-	answered := map[string]bool{}
-	for _, a := range ams {
-		answered[strings.ToLower(a.QuestionID.ValueString())] = true
-	}
-	for _, q := range pol.Questions {
-		if q.Required && !answered[strings.ToLower(q.ID)] {
-			diags.AddAttributeError(path.Root("answers"), "Required question not answered",
-				fmt.Sprintf("Policy %s requires an answer to question %s (%q).", pol.ID, q.ID, q.Text))
-		}
-	}
-	return diags
 }
 
 func (r *accessPackageAssignmentRequestResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -263,27 +224,9 @@ func (r *accessPackageAssignmentRequestResource) Create(ctx context.Context, req
 	}
 }
 
-// answersFor types the answers with the policy's questions when the policy
-// is known, and as text questions otherwise (Graph reads the id).
-func answersFor(pol *graph.Policy, ams []answerModel) []graph.Answer {
-	kinds := map[string]string{}
-	if pol != nil {
-		for _, q := range pol.Questions {
-			kinds[strings.ToLower(q.ID)] = q.Type
-		}
-	}
-	out := make([]graph.Answer, 0, len(ams))
-	for _, a := range ams {
-		out = append(out, graph.Answer{QuestionID: a.QuestionID.ValueString(), QuestionType: kinds[strings.ToLower(a.QuestionID.ValueString())],
-			Value: a.Value.ValueString(), DisplayValue: a.DisplayValue.ValueString()})
-	}
-	return out
-}
-
 // userExplain adds what a 403 means here: the provider is not signed in as a user.
 func userExplain(err error) string {
-	var ge *graph.Error
-	if errors.As(err, &ge) && ge.Status == 403 {
+	if graph.IsForbidden(err) {
 		return "Graph refused the request (403). Requests of type userAdd, userUpdate and userRemove are made as a signed-in user: the provider must use a delegated token (for example the Azure CLI login), not an application's credentials; a manager can request only for their own direct reports, and only where the policy allows it.\n\n" + explain(err)
 	}
 	return explain(err)
@@ -316,9 +259,18 @@ func (r *accessPackageAssignmentRequestResource) Read(ctx context.Context, req r
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// Update records wait_for and timeouts: everything else replaces the request.
-func (r *accessPackageAssignmentRequestResource) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.State.Raw = req.Plan.Raw
+// Update records wait_for and timeouts, which change how the provider
+// follows the request, not the request: everything else replaces it. What
+// Graph computed stays as last read.
+func (r *accessPackageAssignmentRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior accessPackageAssignmentRequestModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID, plan.State, plan.Status, plan.AssignmentID = prior.ID, prior.State, prior.Status, prior.AssignmentID
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *accessPackageAssignmentRequestResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -327,6 +279,11 @@ func (r *accessPackageAssignmentRequestResource) Delete(ctx context.Context, req
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, d := m.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
 	id := m.ID.ValueString()
 	q, err := r.client.GetRequest(ctx, id)
 	if graph.IsNotFound(err) {
@@ -344,8 +301,7 @@ func (r *accessPackageAssignmentRequestResource) Delete(ctx context.Context, req
 		return
 	}
 	if err := r.client.CancelRequest(ctx, id); err != nil {
-		var ge *graph.Error
-		if errors.As(err, &ge) && ge.Status == 403 {
+		if graph.IsForbidden(err) {
 			resp.Diagnostics.AddWarning("Request forgotten, not canceled",
 				fmt.Sprintf("Graph lets only a signed-in user cancel a request, and refused this caller (403): request %s stays %s in Entra. Cancel it in My Access, or with a delegated token.\n\n%s", id, q.State, explain(err)))
 			return

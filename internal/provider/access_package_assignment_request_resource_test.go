@@ -104,7 +104,7 @@ func TestAccAccessPackageAssignmentRequest_deniedAndCanceled(t *testing.T) {
 			{
 				PreConfig: func() {
 					r, _ := onlyRequest(srv, "userAdd")
-					_ = srv.Deny(r.ID)
+					must(t, srv.Deny(r.ID))
 				},
 				Config: userRequestConfig(p, selfRequest),
 				ConfigStateChecks: []statecheck.StateCheck{

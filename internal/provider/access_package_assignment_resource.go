@@ -41,10 +41,7 @@ func NewAccessPackageAssignmentResource() resource.Resource {
 }
 
 type accessPackageAssignmentResource struct {
-	client *graph.Client
-	env    environment
-	poll   graph.PollPolicy
-	reads  *assignmentReads
+	resourceBase
 }
 
 type accessPackageAssignmentModel struct {
@@ -63,8 +60,6 @@ type accessPackageAssignmentModel struct {
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
-const defaultTimeout = 30 * time.Minute
-
 func (r *accessPackageAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignment"
 	// The identity is the id, which starts as the request id for a request
@@ -80,13 +75,6 @@ func (r *accessPackageAssignmentResource) IdentitySchema(_ context.Context, _ re
 		Attributes: map[string]identityschema.Attribute{
 			"id": identityschema.StringAttribute{RequiredForImport: true, Description: "The assignment id."},
 		},
-	}
-}
-
-// setIdentity records the identity when Terraform supports identities.
-func setIdentity(ctx context.Context, ident *tfsdk.ResourceIdentity, id types.String, diags *diag.Diagnostics) {
-	if ident != nil && !id.IsNull() && !id.IsUnknown() {
-		diags.Append(ident.SetAttribute(ctx, path.Root("id"), id)...)
 	}
 }
 
@@ -148,24 +136,9 @@ func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource
 	}
 }
 
-func (r *accessPackageAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
-		r.client, r.env, r.poll, r.reads = data.client, data.env, data.poll, data.reads
-	}
-}
-
-// justification is what to send: nothing in clouds whose requests have no
-// justification property.
-func (r *accessPackageAssignmentResource) justification(v types.String) string {
-	if !r.env.hasJustification {
-		return ""
-	}
-	return v.ValueString()
-}
-
 // ModifyPlan warns, at plan time, about a justification the cloud cannot take.
 func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil || r.env.hasJustification {
+	if req.Plan.Raw.IsNull() || !r.configured() || r.cloud.HasJustification {
 		return
 	}
 	var j types.String
@@ -243,7 +216,7 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	sch, d := expandSchedule(ctx, plan.Schedule)
 	resp.Diagnostics.Append(d...)
 	in.Schedule = sch
-	answers, d := r.resolveAnswers(ctx, plan)
+	answers, d := resolveAnswers(ctx, r.client, plan.AssignmentPolicyID.ValueString(), plan.Answers)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -251,270 +224,27 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	in.Answers = answers
 
 	r.reads.wrote(in.AccessPackageID)
-	req0, found, adopted, err := r.submitAdd(ctx, in)
-	if adopted {
+	out, err := r.client.AddAssignment(ctx, in, r.poll)
+	if out.Adopted {
 		resp.Diagnostics.AddWarning("Existing assignment adopted",
 			fmt.Sprintf("Graph already had a request or an assignment for %s in access package %s under policy %s — most likely from an apply that was interrupted after Graph accepted its request, or made outside Terraform. The provider adopted it instead of requesting it twice; it is managed by this resource from now on.", describeTarget(in), in.AccessPackageID, in.PolicyID))
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error creating access package assignment",
-			fmt.Sprintf("Graph did not accept the adminAdd request for %s in access package %s (policy %s).\n\n%s", describeTarget(in), in.AccessPackageID, in.PolicyID, explain(err)))
+		addGraphError(&resp.Diagnostics, "Error creating access package assignment",
+			fmt.Sprintf("Graph did not accept the adminAdd request for %s in access package %s (policy %s).", describeTarget(in), in.AccessPackageID, in.PolicyID), err)
 		return
 	}
-	requestID := ""
-	if req0 != nil {
-		requestID = req0.ID
-	}
-	if found != nil && requestID == "" {
-		// The lost POST had landed and delivered: adopt its request.
-		if reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AssignmentID: found.ID, RequestType: "adminAdd"}); err == nil && len(reqs) > 0 {
-			requestID = reqs[len(reqs)-1].ID
-		}
-	}
-	tflog.Info(ctx, "submitted adminAdd request", map[string]any{"request_id": requestID, "access_package_id": in.AccessPackageID})
+	tflog.Info(ctx, "submitted adminAdd request", map[string]any{"request_id": out.RequestID, "access_package_id": in.AccessPackageID})
 
-	var submitted *graph.Request
-	if !adopted {
-		submitted = req0
-	}
-	final, werr := r.follow(ctx, requestID, submitted, found, true)
-	plan.RequestID = types.StringValue(requestID)
-	r.recordCreated(ctx, &plan, final, requestID, found, &resp.Diagnostics)
+	final, werr := r.client.Follow(ctx, out.RequestID, out.Request, out.Found, r.follow(ctx, true))
+	plan.RequestID = types.StringValue(out.RequestID)
+	r.recordCreated(ctx, &plan, final, out.RequestID, out.Found, &resp.Diagnostics)
 	if plan.ID.ValueString() != "" {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createdKey, []byte(fmt.Sprintf("%q", time.Now().UTC().Format(time.RFC3339))))...)
 	}
-	r.outcomeDiagnostics(&resp.Diagnostics, "creating", final, requestID, werr, plan.ID.ValueString() != "")
-}
-
-// submitAdd sends adminAdd once. After an ambiguous failure — no answer, or
-// a gateway 5xx — the request may exist in Graph although we never heard of
-// it, so before sending it again the provider looks for what it would have
-// made. Graph keeps one open request per target and package: a POST answered
-// ExistingOpenRequest proves an earlier one landed. The same answer to the
-// first POST (or ExistingAssignment) means an earlier apply was interrupted
-// after Graph accepted its request: the provider adopts what it finds
-// (adopted reports that) rather than fail or request twice.
-func (r *accessPackageAssignmentResource) submitAdd(ctx context.Context, in graph.AddInput) (*graph.Request, *graph.Assignment, bool, error) {
-	req0, err := r.client.SubmitAdd(ctx, in)
-	exists := func(err error) bool {
-		return graph.HasCode(err, "ExistingOpenRequest") || graph.HasCode(err, "ExistingAssignment")
-	}
-	adopting := exists(err)
-	if err == nil || (!graph.IsAmbiguous(err) && !adopting) {
-		return req0, nil, false, err
-	}
-	first := err
-	tflog.Warn(ctx, "the adminAdd request may already exist in Graph; looking for it before sending it again", map[string]any{"error": err.Error()})
-	delay := r.poll.Initial
-	for {
-		if a, err := r.findLive(ctx, in); err == nil && a != nil {
-			return nil, a, adopting, nil
-		}
-		req0, err = r.client.SubmitAdd(ctx, in)
-		switch {
-		case err == nil:
-			return req0, nil, false, nil
-		case exists(err) || graph.IsAmbiguous(err):
-			// An earlier request landed (or we still cannot tell): look again.
-		default:
-			return nil, nil, false, err
-		}
-		if !r.pause(ctx, &delay) {
-			return nil, nil, false, fmt.Errorf("%w; a request for this target may be open in Graph without an assignment yet (for example one scheduled for a later start): look for it before retrying", first)
-		}
-	}
-}
-
-// findLive finds the target's live assignment in the package under the policy.
-func (r *accessPackageAssignmentResource) findLive(ctx context.Context, in graph.AddInput) (*graph.Assignment, error) {
-	list, err := r.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: in.AccessPackageID, PolicyID: in.PolicyID, TargetObjectID: in.TargetObjectID})
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range list {
-		if !a.Live() {
-			continue
-		}
-		if in.TargetEmail == "" || (a.Target != nil && strings.EqualFold(a.Target.Email, in.TargetEmail)) {
-			return a, nil
-		}
-	}
-	return nil, nil
-}
-
-// follow waits for a request until it settles. Settled for a create means
-// terminal, or scheduled (a future start: waiting for it would take until
-// then). found is an assignment already known, used when there is no request.
-// submitted, when not nil, is the request just sent: its first read waits
-// until requests of its kind have lately been settling.
-func (r *accessPackageAssignmentResource) follow(ctx context.Context, requestID string, submitted *graph.Request, found *graph.Assignment, scheduledIsDone bool) (*graph.Request, error) {
-	if requestID == "" {
-		if found == nil {
-			return nil, errors.New("no request to follow")
-		}
-		return &graph.Request{State: found.State, Assignment: found}, nil
-	}
-	done := func(q *graph.Request) bool {
-		return q.Terminal() || (scheduledIsDone && q.State == graph.StateScheduled)
-	}
-	progress := func(q *graph.Request) {
-		tflog.Debug(ctx, "assignment request progress", map[string]any{"request_id": q.ID, "state": q.State, "status": q.Status})
-	}
-	if submitted != nil && submitted.ID == requestID {
-		return r.client.WaitForSubmitted(ctx, submitted, r.poll, done, progress)
-	}
-	return r.client.WaitForRequest(ctx, requestID, r.poll, done, progress)
-}
-
-// recordCreated fills the model from what Graph holds after a create.
-func (r *accessPackageAssignmentResource) recordCreated(ctx context.Context, m *accessPackageAssignmentModel, q *graph.Request, requestID string, found *graph.Assignment, diags *diag.Diagnostics) {
-	var a *graph.Assignment
-	if q != nil && q.Assignment != nil {
-		a = q.Assignment
-	} else if found != nil {
-		a = found
-	}
-	switch {
-	case a != nil:
-		m.ID = types.StringValue(a.ID)
-		r.recordAssignment(ctx, m, a, diags)
-	case requestID != "" && q != nil && q.State != graph.StateDenied && q.State != graph.StateCanceled:
-		// No assignment yet (scheduled, or still on its way): track the request.
-		m.ID = types.StringValue(requestID)
-		m.State = types.StringValue(q.State)
-		m.Status = types.StringValue(q.Status)
-		if m.Schedule.IsUnknown() && q.Schedule != nil {
-			s, d := mergeSchedule(ctx, m.Schedule, q.Schedule)
-			diags.Append(d...)
-			m.Schedule = s
-		}
-		m.Target = types.ObjectNull(targetAttrTypes)
-	case requestID != "" && q == nil:
-		// The wait failed before any read: still track the request.
-		m.ID = types.StringValue(requestID)
-		m.State, m.Status = types.StringValue(graph.StateSubmitted), types.StringValue("")
-		m.Target = types.ObjectNull(targetAttrTypes)
-	}
-	if m.Schedule.IsUnknown() {
-		m.Schedule = types.ObjectNull(scheduleAttrTypes)
-	}
-}
-
-// recordAssignment copies an assignment's state, target and schedule into the model.
-func (r *accessPackageAssignmentResource) recordAssignment(ctx context.Context, m *accessPackageAssignmentModel, a *graph.Assignment, diags *diag.Diagnostics) {
-	m.State = types.StringValue(a.State)
-	m.Status = types.StringValue(a.Status)
-	if a.Target != nil {
-		m.Target = flattenTarget(a.Target)
-	} else if m.Target.IsUnknown() {
-		m.Target = types.ObjectNull(targetAttrTypes)
-	}
-	if a.Schedule != nil {
-		s, d := mergeSchedule(ctx, m.Schedule, a.Schedule)
-		diags.Append(d...)
-		m.Schedule = s
-	}
-}
-
-// outcomeDiagnostics reports how a followed request ended.
-func (r *accessPackageAssignmentResource) outcomeDiagnostics(diags *diag.Diagnostics, verb string, q *graph.Request, requestID string, werr error, tracked bool) {
-	summary := "Error " + verb + " access package assignment"
-	kept := ""
-	if tracked {
-		kept = "\n\nThe assignment is recorded in the Terraform state, so nothing is left untracked in Graph; Terraform marks it tainted and will replace it on the next apply unless you repair it and run `terraform untaint`."
-	}
-	switch {
-	case werr != nil && errors.Is(werr, context.Canceled) && tracked:
-		diags.AddWarning("Interrupted while waiting for Graph",
-			fmt.Sprintf("Terraform was interrupted while assignment request %s was still being processed. Graph has the request, and the resource is recorded in the state; the next plan reads how it ended.", requestID))
-	case werr != nil && errors.Is(werr, context.DeadlineExceeded):
-		state := "unknown"
-		if q != nil {
-			state = q.State + " (" + q.Status + ")"
-		}
-		diags.AddError(summary, fmt.Sprintf("Timed out waiting for assignment request %s, which Graph is still processing: its state is %s. Raise the timeout, or check the request in Graph; a custom extension waiting for a callback needs a resume.%s", requestID, state, kept))
-	case werr != nil:
-		diags.AddError(summary, fmt.Sprintf("Could not follow assignment request %s.\n\n%s%s", requestID, explain(werr), kept))
-	case q == nil:
-	case q.State == graph.StateDenied || q.State == graph.StateCanceled:
-		diags.AddError(summary, fmt.Sprintf("Graph %s assignment request %s (status %q).%s%s", q.State, requestID, q.Status, calloutDetail(q), kept))
-	case q.State == graph.StateDeliveryFailed || q.State == graph.StatePartiallyDelivered:
-		diags.AddError(summary, fmt.Sprintf("Assignment request %s ended %s (status %q): Graph could not deliver all of the package's resources.%s\n\nThe remedy is to fix the resource in Entra and reprocess the request within 14 days of its completion (POST /identityGovernance/entitlementManagement/assignmentRequests/%s/reprocess, or the entitlement_assignment_request_reprocess resource).%s", requestID, q.State, q.Status, calloutDetail(q), requestID, kept))
-	}
-}
-
-func calloutDetail(q *graph.Request) string {
-	var parts []string
-	for _, c := range q.Callouts {
-		if c.Detail != "" {
-			parts = append(parts, fmt.Sprintf("custom extension %s (%s): %s", c.CustomExtensionID, c.Status, c.Detail))
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "\n\n" + strings.Join(parts, "\n")
-}
-
-func describeTarget(in graph.AddInput) string {
-	if in.TargetObjectID != "" {
-		return "user " + in.TargetObjectID
-	}
-	return "email " + in.TargetEmail
-}
-
-// explain renders a Graph error with its code and request-id (graph.Error does).
-func explain(err error) string {
-	return "Original Error: " + err.Error()
-}
-
-// resolveAnswers turns the configured answers into Graph answers, reading
-// the policy's questions once to know each one's type and to say clearly,
-// before any request is sent, which answer does not fit.
-func (r *accessPackageAssignmentResource) resolveAnswers(ctx context.Context, m accessPackageAssignmentModel) ([]graph.Answer, diag.Diagnostics) {
-	ams, diags := expandAnswers(ctx, m.Answers)
-	if len(ams) == 0 || diags.HasError() {
-		return nil, diags
-	}
-	pol, err := r.client.GetPolicy(ctx, m.AssignmentPolicyID.ValueString())
-	if err != nil {
-		diags.AddError("Error reading the policy's questions", fmt.Sprintf("The answers cannot be sent without the questions of policy %s.\n\n%s", m.AssignmentPolicyID.ValueString(), explain(err)))
-		return nil, diags
-	}
-	byID := map[string]graph.Question{}
-	var ids []string
-	for _, q := range pol.Questions {
-		byID[strings.ToLower(q.ID)] = q
-		ids = append(ids, q.ID)
-	}
-	out := make([]graph.Answer, 0, len(ams))
-	for i, a := range ams {
-		q, ok := byID[strings.ToLower(a.QuestionID.ValueString())]
-		p := path.Root("answers").AtListIndex(i)
-		if !ok {
-			diags.AddAttributeError(p.AtName("question_id"), "Unknown question",
-				fmt.Sprintf("Policy %s has no question %s; its questions are: %s.", m.AssignmentPolicyID.ValueString(), a.QuestionID.ValueString(), strings.Join(ids, ", ")))
-			continue
-		}
-		if q.Type == "choice" && !contains(q.Choices, a.Value.ValueString()) {
-			diags.AddAttributeError(p.AtName("value"), "Not one of the choices",
-				fmt.Sprintf("Question %s (%q) accepts %s, not %q.", q.ID, q.Text, strings.Join(q.Choices, ", "), a.Value.ValueString()))
-			continue
-		}
-		out = append(out, graph.Answer{QuestionID: q.ID, QuestionType: q.Type, Value: a.Value.ValueString(), DisplayValue: a.DisplayValue.ValueString()})
-	}
-	return out, diags
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	outcomeDiagnostics(&resp.Diagnostics, "creating", final, out.RequestID, werr, plan.ID.ValueString() != "")
 }
 
 func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -535,7 +265,7 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 			resp.State.RemoveResource(ctx)
 			return
 		case err != nil:
-			resp.Diagnostics.AddError("Error reading access package assignment", fmt.Sprintf("Could not read assignment request %s.\n\n%s", id, explain(err)))
+			addGraphError(&resp.Diagnostics, "Error reading access package assignment", fmt.Sprintf("Could not read assignment request %s.", id), err)
 			return
 		case q.Assignment != nil:
 			id = q.Assignment.ID
@@ -552,10 +282,10 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 		}
 	}
 	a, err := r.reads.get(ctx, m.AccessPackageID.ValueString(), id)
-	if graph.IsNotFound(err) && r.recentlyCreated(ctx, req.Private) {
+	if graph.IsNotFound(err) && recentlyCreated(ctx, req.Private) {
 		// Graph replicates new assignments with a lag: a just-created one can
 		// read as not found. Wait for it rather than forget it.
-		a, err = r.waitVisible(ctx, id)
+		a, err = r.client.WaitAssignmentVisible(ctx, id, r.poll)
 	}
 	if graph.IsNotFound(err) || (err == nil && !a.Live()) {
 		tflog.Info(ctx, "the assignment is gone or expired; removing it from state", map[string]any{"assignment_id": id})
@@ -563,7 +293,7 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error reading access package assignment", fmt.Sprintf("Could not read assignment %s.\n\n%s", id, explain(err)))
+		addGraphError(&resp.Diagnostics, "Error reading access package assignment", fmt.Sprintf("Could not read assignment %s.", id), err)
 		return
 	}
 	m.AccessPackageID = types.StringValue(a.AccessPackageID)
@@ -571,7 +301,7 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 	if m.TargetEmail.IsNull() && a.Target != nil && a.Target.ObjectID != "" {
 		m.TargetObjectID = types.StringValue(a.Target.ObjectID)
 	}
-	r.recordAssignment(ctx, &m, a, &resp.Diagnostics)
+	recordAssignment(ctx, &m, a, &resp.Diagnostics)
 	if m.Answers.IsUnknown() {
 		m.Answers = types.ListNull(types.ObjectType{AttrTypes: answerAttrTypes})
 	}
@@ -583,42 +313,6 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	setIdentity(ctx, resp.Identity, m.ID, &resp.Diagnostics)
-}
-
-// createdKey is the private-state key that records when the provider created
-// the assignment, so that Read can tell replication lag from a deletion.
-const createdKey = "created_at"
-
-// consistencyWindow is how long after a create a not-found read is taken for
-// replication lag.
-const consistencyWindow = 3 * time.Minute
-
-func (r *accessPackageAssignmentResource) recentlyCreated(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}) bool {
-	raw, d := private.GetKey(ctx, createdKey)
-	if d.HasError() || len(raw) < 2 {
-		return false
-	}
-	t, err := time.Parse(time.RFC3339, strings.Trim(string(raw), `"`))
-	return err == nil && time.Since(t) < consistencyWindow
-}
-
-// waitVisible reads an assignment until Graph shows it, within the window.
-func (r *accessPackageAssignmentResource) waitVisible(ctx context.Context, id string) (*graph.Assignment, error) {
-	ctx, cancel := context.WithTimeout(ctx, consistencyWindow)
-	defer cancel()
-	delay := r.poll.Initial
-	for {
-		a, err := r.client.GetAssignment(ctx, id)
-		if !graph.IsNotFound(err) {
-			return a, err
-		}
-		tflog.Debug(ctx, "a new assignment is not visible yet; waiting", map[string]any{"assignment_id": id})
-		if !r.pause(ctx, &delay) {
-			return nil, err
-		}
-	}
 }
 
 func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -669,35 +363,34 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	}
 	var answers []graph.Answer
 	if answersChanged {
-		answers, d = r.resolveAnswers(ctx, plan)
+		answers, d = resolveAnswers(ctx, r.client, plan.AssignmentPolicyID.ValueString(), plan.Answers)
 		resp.Diagnostics.Append(d...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	r.reads.wrote(plan.AccessPackageID.ValueString())
-	q, err := r.submitUpdate(ctx, plan.ID.ValueString(), r.justification(plan.Justification), sch, answers)
+	q, err := r.client.UpdateAssignment(ctx, plan.ID.ValueString(), r.justification(plan.Justification), sch, answers, r.poll)
 	if err != nil {
-		resp.Diagnostics.AddError("Error updating access package assignment",
-			fmt.Sprintf("Graph did not accept the adminUpdate request for assignment %s.\n\n%s", plan.ID.ValueString(), explain(err)))
+		addGraphError(&resp.Diagnostics, "Error updating access package assignment",
+			fmt.Sprintf("Graph did not accept the adminUpdate request for assignment %s.", plan.ID.ValueString()), err)
 		return
 	}
 	if q == nil {
 		// A lost answer, but the assignment already has the change.
-		q = &graph.Request{ID: prior.RequestID.ValueString()}
 		if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
-			r.recordAssignment(ctx, &plan, a, &resp.Diagnostics)
+			recordAssignment(ctx, &plan, a, &resp.Diagnostics)
 		}
 		plan.RequestID = prior.RequestID
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	final, werr := r.follow(ctx, q.ID, q, nil, false)
+	final, werr := r.client.Follow(ctx, q.ID, q, nil, r.follow(ctx, false))
 	if werr != nil || final.State != graph.StateDelivered {
 		// Graph did not apply the change: keep what the state said, with the request id.
 		prior.RequestID = types.StringValue(q.ID)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...)
-		r.outcomeDiagnostics(&resp.Diagnostics, "updating", final, q.ID, werr, false)
+		outcomeDiagnostics(&resp.Diagnostics, "updating", final, q.ID, werr, false)
 		if !resp.Diagnostics.HasError() {
 			resp.Diagnostics.AddError("Error updating access package assignment", fmt.Sprintf("Assignment request %s ended %s.", q.ID, final.State))
 		}
@@ -707,75 +400,11 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	// The delivered request carries the assignment as it now is
 	// ($expand=assignment); read it only if it does not.
 	if final.Assignment != nil && final.Assignment.Schedule != nil {
-		r.recordAssignment(ctx, &plan, final.Assignment, &resp.Diagnostics)
+		recordAssignment(ctx, &plan, final.Assignment, &resp.Diagnostics)
 	} else if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
-		r.recordAssignment(ctx, &plan, a, &resp.Diagnostics)
+		recordAssignment(ctx, &plan, a, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// submitUpdate sends adminUpdate once in effect. After an ambiguous failure
-// it looks for evidence that the first one landed before sending it again:
-// the assignment (an existing object, visible at once) already has the new
-// schedule; or, for answers, which the v1.0 assignment does not show, an
-// adminUpdate request for it appears within the replication window. A
-// second POST while the first is still open is refused by Graph anyway. A
-// nil request with no error means the change is already in Graph.
-func (r *accessPackageAssignmentResource) submitUpdate(ctx context.Context, id, justification string, sch *graph.Schedule, answers []graph.Answer) (*graph.Request, error) {
-	since := time.Now().Add(-time.Minute)
-	delay := r.poll.Initial
-	var lookingSince time.Time
-	for {
-		q, err := r.client.SubmitUpdate(ctx, id, justification, sch, answers)
-		if err == nil || (!graph.IsAmbiguous(err) && !graph.HasCode(err, "ExistingOpenRequest")) {
-			return q, err
-		}
-		if lookingSince.IsZero() {
-			lookingSince = time.Now()
-		}
-		for {
-			if sch != nil {
-				if a, gerr := r.client.GetAssignment(ctx, id); gerr == nil && scheduleApplied(a.Schedule, sch) {
-					return nil, nil
-				}
-			}
-			if reqs, lerr := r.client.ListRequests(ctx, graph.RequestFilter{AssignmentID: id, RequestType: "adminUpdate", CreatedAfter: &since}); lerr == nil && len(reqs) > 0 {
-				return reqs[len(reqs)-1], nil
-			}
-			if sch != nil || time.Since(lookingSince) > replicationWindow {
-				break // send again: Graph refuses it while the first one is open
-			}
-			if !r.pause(ctx, &delay) {
-				return nil, err
-			}
-		}
-		if !r.pause(ctx, &delay) {
-			return nil, err
-		}
-	}
-}
-
-// replicationWindow is how long a new request may stay invisible to lists.
-const replicationWindow = 30 * time.Second
-
-// scheduleApplied says whether an assignment's schedule already is what an
-// update asks for (Graph records a duration as an end date).
-func scheduleApplied(got, want *graph.Schedule) bool {
-	if got == nil || want == nil {
-		return false
-	}
-	if want.Start != nil && (got.Start == nil || !got.Start.Equal(*want.Start)) {
-		return false
-	}
-	em := expirationModel{Type: types.StringValue(want.ExpirationType), EndDateTime: fmtTime(want.End), Duration: types.StringNull()}
-	if want.Duration != "" {
-		em.Duration = types.StringValue(want.Duration)
-	}
-	switch want.ExpirationType {
-	case "", "notSpecified":
-		return true
-	}
-	return expirationEquivalent(em, got)
 }
 
 func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -797,7 +426,7 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 		case graph.IsNotFound(err):
 			return
 		case err != nil:
-			resp.Diagnostics.AddError("Error deleting access package assignment", fmt.Sprintf("Could not read assignment request %s.\n\n%s", id, explain(err)))
+			addGraphError(&resp.Diagnostics, "Error deleting access package assignment", fmt.Sprintf("Could not read assignment request %s.", id), err)
 			return
 		case q.Assignment != nil:
 			id = q.Assignment.ID
@@ -810,63 +439,25 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 		}
 	}
 	r.reads.wrote(m.AccessPackageID.ValueString())
-	q, err := r.submitRemove(ctx, id, r.justification(m.Justification))
+	q, err := r.client.RemoveAssignment(ctx, id, r.justification(m.Justification), r.poll)
 	if graph.IsNotFound(err) {
 		return // already gone or expired
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error deleting access package assignment",
-			fmt.Sprintf("Graph did not accept the adminRemove request for assignment %s.\n\n%s", id, explain(err)))
+		addGraphError(&resp.Diagnostics, "Error deleting access package assignment",
+			fmt.Sprintf("Graph did not accept the adminRemove request for assignment %s.", id), err)
 		return
 	}
 	if q == nil {
 		return // a lost answer, but the assignment has ended
 	}
-	final, werr := r.follow(ctx, q.ID, q, nil, false)
+	final, werr := r.client.Follow(ctx, q.ID, q, nil, r.follow(ctx, false))
 	if werr == nil && final.State == graph.StateDelivered {
 		return
 	}
-	r.outcomeDiagnostics(&resp.Diagnostics, "deleting", final, q.ID, werr, false)
+	outcomeDiagnostics(&resp.Diagnostics, "deleting", final, q.ID, werr, false)
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.AddError("Error deleting access package assignment", fmt.Sprintf("The adminRemove request %s for assignment %s ended %s.", q.ID, id, final.State))
-	}
-}
-
-// pause waits the current delay and doubles it, up to the poll maximum. It
-// returns false when the context ends first.
-func (r *accessPackageAssignmentResource) pause(ctx context.Context, delay *time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(*delay):
-	}
-	*delay = min(*delay*2, r.poll.Max)
-	return true
-}
-
-// submitRemove sends adminRemove. While another request for the same target
-// and package is still open (an add still delivering, an update), Graph
-// refuses with ExistingOpenRequest and changes nothing, so the remove is sent
-// again once that request has had time to finish, within the delete timeout.
-// After an ambiguous failure it first checks whether the assignment has
-// already ended (then it returns no request and no error).
-func (r *accessPackageAssignmentResource) submitRemove(ctx context.Context, id, justification string) (*graph.Request, error) {
-	delay := r.poll.Initial
-	for {
-		q, err := r.client.SubmitRemove(ctx, id, justification)
-		switch {
-		case graph.IsAmbiguous(err):
-			if a, gerr := r.client.GetAssignment(ctx, id); graph.IsNotFound(gerr) || (gerr == nil && !a.Live()) {
-				return nil, nil
-			}
-		case graph.HasCode(err, "ExistingOpenRequest"):
-			tflog.Info(ctx, "another request for this assignment is still open; waiting before removing it", map[string]any{"assignment_id": id})
-		default:
-			return q, err
-		}
-		if !r.pause(ctx, &delay) {
-			return nil, fmt.Errorf("%w (still refused when the delete timeout ran out)", err)
-		}
 	}
 }
 
@@ -887,7 +478,7 @@ func (r *accessPackageAssignmentResource) ImportState(ctx context.Context, req r
 	if id == "" {
 		list, err := r.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: imp.AccessPackageID, PolicyID: imp.PolicyID, TargetObjectID: imp.TargetObjectID})
 		if err != nil {
-			resp.Diagnostics.AddError("Error importing access package assignment", explain(err))
+			addGraphError(&resp.Diagnostics, "Error importing access package assignment", "", err)
 			return
 		}
 		var live []string
@@ -913,9 +504,119 @@ func (r *accessPackageAssignmentResource) ImportState(ctx context.Context, req r
 	setIdentity(ctx, resp.Identity, types.StringValue(id), &resp.Diagnostics)
 }
 
-func policyClause(policyID string) string {
-	if policyID == "" {
+// justification is what to send: nothing in clouds whose requests have no
+// justification property.
+func (r *accessPackageAssignmentResource) justification(v types.String) string {
+	if !r.cloud.HasJustification {
 		return ""
 	}
-	return " under policy " + policyID
+	return v.ValueString()
+}
+
+// follow is how the resource follows its requests, with their progress in the log.
+func (r *accessPackageAssignmentResource) follow(ctx context.Context, scheduledIsDone bool) graph.FollowOptions {
+	return graph.FollowOptions{Poll: r.poll, ScheduledIsDone: scheduledIsDone, Progress: func(q *graph.Request) {
+		tflog.Debug(ctx, "assignment request progress", map[string]any{"request_id": q.ID, "state": q.State, "status": q.Status})
+	}}
+}
+
+// recordCreated fills the model from what Graph holds after a create.
+func (r *accessPackageAssignmentResource) recordCreated(ctx context.Context, m *accessPackageAssignmentModel, q *graph.Request, requestID string, found *graph.Assignment, diags *diag.Diagnostics) {
+	var a *graph.Assignment
+	if q != nil && q.Assignment != nil {
+		a = q.Assignment
+	} else if found != nil {
+		a = found
+	}
+	switch {
+	case a != nil:
+		m.ID = types.StringValue(a.ID)
+		recordAssignment(ctx, m, a, diags)
+	case requestID != "" && q != nil && q.State != graph.StateDenied && q.State != graph.StateCanceled:
+		// No assignment yet (scheduled, or still on its way): track the request.
+		m.ID = types.StringValue(requestID)
+		m.State = types.StringValue(q.State)
+		m.Status = types.StringValue(q.Status)
+		if m.Schedule.IsUnknown() && q.Schedule != nil {
+			s, d := mergeSchedule(ctx, m.Schedule, q.Schedule)
+			diags.Append(d...)
+			m.Schedule = s
+		}
+		m.Target = types.ObjectNull(targetAttrTypes)
+	case requestID != "" && q == nil:
+		// The wait failed before any read: still track the request.
+		m.ID = types.StringValue(requestID)
+		m.State, m.Status = types.StringValue(graph.StateSubmitted), types.StringValue("")
+		m.Target = types.ObjectNull(targetAttrTypes)
+	}
+	if m.Schedule.IsUnknown() {
+		m.Schedule = types.ObjectNull(scheduleAttrTypes)
+	}
+}
+
+// recordAssignment copies an assignment's state, target and schedule into the model.
+func recordAssignment(ctx context.Context, m *accessPackageAssignmentModel, a *graph.Assignment, diags *diag.Diagnostics) {
+	m.State = types.StringValue(a.State)
+	m.Status = types.StringValue(a.Status)
+	if a.Target != nil {
+		m.Target = flattenTarget(a.Target)
+	} else if m.Target.IsUnknown() {
+		m.Target = types.ObjectNull(targetAttrTypes)
+	}
+	if a.Schedule != nil {
+		s, d := mergeSchedule(ctx, m.Schedule, a.Schedule)
+		diags.Append(d...)
+		m.Schedule = s
+	}
+}
+
+// outcomeDiagnostics reports how a followed request ended.
+func outcomeDiagnostics(diags *diag.Diagnostics, verb string, q *graph.Request, requestID string, werr error, tracked bool) {
+	summary := "Error " + verb + " access package assignment"
+	kept := ""
+	if tracked {
+		kept = "\n\nThe assignment is recorded in the Terraform state, so nothing is left untracked in Graph; Terraform marks it tainted and will replace it on the next apply unless you repair it and untaint it (`terraform untaint`, or `tofu untaint`)."
+	}
+	switch {
+	case werr != nil && errors.Is(werr, context.Canceled) && tracked:
+		diags.AddWarning("Interrupted while waiting for Graph",
+			fmt.Sprintf("Terraform was interrupted while assignment request %s was still being processed. Graph has the request, and the resource is recorded in the state; the next plan reads how it ended.", requestID))
+	case werr != nil && errors.Is(werr, context.DeadlineExceeded):
+		state := "unknown"
+		if q != nil {
+			state = q.State + " (" + q.Status + ")"
+		}
+		diags.AddError(summary, fmt.Sprintf("Timed out waiting for assignment request %s, which Graph is still processing: its state is %s. Raise the timeout, or check the request in Graph; a custom extension waiting for a callback needs a resume.%s", requestID, state, kept))
+	case werr != nil:
+		diags.AddError(summary, fmt.Sprintf("Could not follow assignment request %s.\n\n%s%s", requestID, explain(werr), kept))
+	case q == nil:
+	case q.State == graph.StateDenied || q.State == graph.StateCanceled:
+		diags.AddError(summary, fmt.Sprintf("Graph %s assignment request %s (status %q).%s%s", q.State, requestID, q.Status, calloutDetail(q), kept))
+	case q.State == graph.StateDeliveryFailed || q.State == graph.StatePartiallyDelivered:
+		diags.AddError(summary, fmt.Sprintf("Assignment request %s ended %s (status %q): Graph could not deliver all of the package's resources.%s\n\nThe remedy is to fix the resource in Entra and reprocess the request within 14 days of its completion (POST /identityGovernance/entitlementManagement/assignmentRequests/%s/reprocess, or the entitlement_access_package_assignment_request_reprocess resource).%s", requestID, q.State, q.Status, calloutDetail(q), requestID, kept))
+	}
+}
+
+// createdKey is the private-state key that records when the provider created
+// the assignment, so that Read can tell replication lag from a deletion.
+const createdKey = "created_at"
+
+// recentlyCreated says whether the provider created the assignment within
+// Graph's consistency window.
+func recentlyCreated(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}) bool {
+	raw, d := private.GetKey(ctx, createdKey)
+	if d.HasError() || len(raw) < 2 {
+		return false
+	}
+	t, err := time.Parse(time.RFC3339, strings.Trim(string(raw), `"`))
+	return err == nil && time.Since(t) < graph.ConsistencyWindow
+}
+
+// setIdentity records the identity when Terraform supports identities.
+func setIdentity(ctx context.Context, ident *tfsdk.ResourceIdentity, id types.String, diags *diag.Diagnostics) {
+	if ident != nil && !id.IsNull() && !id.IsUnknown() {
+		diags.Append(ident.SetAttribute(ctx, path.Root("id"), id)...)
+	}
 }

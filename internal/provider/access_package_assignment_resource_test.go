@@ -275,7 +275,7 @@ func TestAccAccessPackageAssignment_import(t *testing.T) {
 				PreConfig: func() {
 					for _, a := range liveAssignments(srv, pkgSales, uAlice) {
 						if a.PolicyID == polQuiz {
-							_ = srv.ExpireAssignment(a.ID)
+							must(t, srv.ExpireAssignment(a.ID))
 						}
 					}
 				},
@@ -413,7 +413,7 @@ func TestAccAccessPackageAssignment_timeout(t *testing.T) {
 					if len(liveAssignments(srv, pkgSales, uCarol)) != 1 {
 						t.Errorf("the timed-out create left %d assignments", len(liveAssignments(srv, pkgSales, uCarol)))
 					}
-					_ = srv.SetBehaviours(nil)
+					must(t, srv.SetBehaviours(nil))
 					srv.AdvanceClock(2 * time.Hour)
 				},
 				Config: assignmentConfig(p, polDirect, uCarol, `  timeouts = { create = "2s" }`),

@@ -142,7 +142,7 @@ func diagText(ds []*tfprotov6.Diagnostic) string {
 func TestActionReprocess_protocol(t *testing.T) {
 	srv, url := startEmulator(t, emulator.Options{})
 	h := newProtoHarness(t, map[string]string{"graph_url": url, "access_token": srv.Token()})
-	const act = "entitlement_assignment_request_reprocess"
+	const act = "entitlement_access_package_assignment_request_reprocess"
 	id := failedRequest(t, srv, uAlice, "partiallyDelivered", 1)
 	delivered := srv.MustAdd(pkgSales, polDirect, uCarol, nil)
 
@@ -172,7 +172,7 @@ func TestActionReprocess_protocol(t *testing.T) {
 func TestActionResume_protocol(t *testing.T) {
 	srv, url := startEmulator(t, emulator.Options{})
 	h := newProtoHarness(t, map[string]string{"graph_url": url, "access_token": srv.Token()})
-	const act = "entitlement_assignment_request_resume"
+	const act = "entitlement_access_package_assignment_request_resume"
 	waiting := waitingRequest(t, srv, uBob)
 
 	bad := map[string]any{"request_id": waiting, "source": "test", "stage": "assignmentRequestApproved", "callback_state": "denied"}

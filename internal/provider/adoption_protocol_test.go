@@ -117,7 +117,7 @@ func TestListResource_protocol(t *testing.T) {
 	a := requestByID(srv, srv.MustAdd(pkgSales, polDirect, uAlice, nil)).AssignmentID
 	srv.MustAdd(pkgSales, polDirect, uBob, nil)
 	gone := requestByID(srv, srv.MustAdd(pkgSales, polQuiz, uCarol, map[string]string{qRegion: "EMEA"})).AssignmentID
-	_ = srv.ExpireAssignment(gone)
+	must(t, srv.ExpireAssignment(gone))
 
 	results := h.list(map[string]string{"access_package_id": pkgSales}, true, 0)
 	if len(results) != 2 {

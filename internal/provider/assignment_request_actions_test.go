@@ -17,8 +17,8 @@ import (
 )
 
 const (
-	reprocessRes = "entitlement_assignment_request_reprocess.test"
-	resumeRes    = "entitlement_assignment_request_resume.test"
+	reprocessRes = "entitlement_access_package_assignment_request_reprocess.test"
+	resumeRes    = "entitlement_access_package_assignment_request_resume.test"
 	reprocessURL = "POST /assignmentRequests/{id}/reprocess"
 )
 
@@ -46,14 +46,14 @@ func requestByID(srv *emulator.Server, id string) emulator.RequestView {
 
 func reprocessConfig(p, requestID, extra string) string {
 	return p + fmt.Sprintf(`
-resource "entitlement_assignment_request_reprocess" "test" {
+resource "entitlement_access_package_assignment_request_reprocess" "test" {
   request_id = %q
 %s
 }
 `, requestID, extra)
 }
 
-func TestAccAssignmentRequestReprocess_failedAndPartial(t *testing.T) {
+func TestAccAccessPackageAssignmentRequestReprocess_failedAndPartial(t *testing.T) {
 	for _, outcome := range []string{"deliveryFailed", "partiallyDelivered"} {
 		t.Run(outcome, func(t *testing.T) {
 			srv, p := testEmulator(t, emulator.Options{})
@@ -82,7 +82,7 @@ func TestAccAssignmentRequestReprocess_failedAndPartial(t *testing.T) {
 	}
 }
 
-func TestAccAssignmentRequestReprocess_triggers(t *testing.T) {
+func TestAccAccessPackageAssignmentRequestReprocess_triggers(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
 	// Fails at first and on the first reprocess; delivers on the second.
 	id := failedRequest(t, srv, uBob, "deliveryFailed", 2)
@@ -113,7 +113,7 @@ func TestAccAssignmentRequestReprocess_triggers(t *testing.T) {
 	}
 }
 
-func TestAccAssignmentRequestReprocess_guards(t *testing.T) {
+func TestAccAccessPackageAssignmentRequestReprocess_guards(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
 	_ = srv.SetBehaviours([]emulator.Behaviour{
 		{TargetObjectID: uAlice, Delivery: "deliveryFailed"},
@@ -160,7 +160,7 @@ func TestAccAssignmentRequestReprocess_guards(t *testing.T) {
 	})
 }
 
-func TestAccAssignmentRequestDataSources(t *testing.T) {
+func TestAccAccessPackageAssignmentRequestDataSources(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
 	id := failedRequest(t, srv, uAlice, "deliveryFailed", 0)
 	srv.MustAdd(pkgSales, polDirect, uBob, nil)
@@ -168,29 +168,29 @@ func TestAccAssignmentRequestDataSources(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: p + fmt.Sprintf(`
-data "entitlement_assignment_request" "one" {
+data "entitlement_access_package_assignment_request" "one" {
   id = %q
 }
-data "entitlement_assignment_requests" "all" {
+data "entitlement_access_package_assignment_requests" "all" {
   access_package_id = %q
 }
-data "entitlement_assignment_requests" "adds_since_2020" {
+data "entitlement_access_package_assignment_requests" "adds_since_2020" {
   request_type  = "adminAdd"
   created_after = "2020-01-01T00:00:00Z"
 }
-data "entitlement_assignment_requests" "none" {
+data "entitlement_access_package_assignment_requests" "none" {
   state = "denied"
 }
 `, id, pkgSales),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.entitlement_assignment_request.one", tfjsonpath.New("state"), knownvalue.StringExact("deliveryFailed")),
-				statecheck.ExpectKnownValue("data.entitlement_assignment_request.one", tfjsonpath.New("request_type"), knownvalue.StringExact("adminAdd")),
-				statecheck.ExpectKnownValue("data.entitlement_assignment_request.one", tfjsonpath.New("access_package_id"), knownvalue.StringExact(pkgSales)),
-				statecheck.ExpectKnownValue("data.entitlement_assignment_request.one", tfjsonpath.New("target").AtMapKey("object_id"), knownvalue.StringExact(uAlice)),
-				statecheck.ExpectKnownValue("data.entitlement_assignment_request.one", tfjsonpath.New("completed_date_time"), knownvalue.NotNull()),
-				statecheck.ExpectKnownValue("data.entitlement_assignment_requests.all", tfjsonpath.New("ids"), knownvalue.ListSizeExact(2)),
-				statecheck.ExpectKnownValue("data.entitlement_assignment_requests.adds_since_2020", tfjsonpath.New("requests"), knownvalue.ListSizeExact(2)),
-				statecheck.ExpectKnownValue("data.entitlement_assignment_requests.none", tfjsonpath.New("ids"), knownvalue.ListSizeExact(0)),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_request.one", tfjsonpath.New("state"), knownvalue.StringExact("deliveryFailed")),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_request.one", tfjsonpath.New("request_type"), knownvalue.StringExact("adminAdd")),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_request.one", tfjsonpath.New("access_package_id"), knownvalue.StringExact(pkgSales)),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_request.one", tfjsonpath.New("target").AtMapKey("object_id"), knownvalue.StringExact(uAlice)),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_request.one", tfjsonpath.New("completed_date_time"), knownvalue.NotNull()),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_requests.all", tfjsonpath.New("ids"), knownvalue.ListSizeExact(2)),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_requests.adds_since_2020", tfjsonpath.New("requests"), knownvalue.ListSizeExact(2)),
+				statecheck.ExpectKnownValue("data.entitlement_access_package_assignment_requests.none", tfjsonpath.New("ids"), knownvalue.ListSizeExact(0)),
 			},
 		}},
 	})
@@ -198,7 +198,7 @@ data "entitlement_assignment_requests" "none" {
 
 func resumeConfig(p, requestID, extra string) string {
 	return p + fmt.Sprintf(`
-resource "entitlement_assignment_request_resume" "test" {
+resource "entitlement_access_package_assignment_request_resume" "test" {
   request_id = %q
   source     = "Contoso.SodCheckProcess"
 %s
@@ -216,7 +216,7 @@ func waitingRequest(t *testing.T, srv *emulator.Server, target string) string {
 	return id
 }
 
-func TestAccAssignmentRequestResume(t *testing.T) {
+func TestAccAccessPackageAssignmentRequestResume(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
 	proceed := waitingRequest(t, srv, uAlice)
 	deny := waitingRequest(t, srv, uBob)
@@ -269,7 +269,7 @@ func TestAccAssignmentRequestResume(t *testing.T) {
 	})
 }
 
-func TestAccAssignmentRequestResume_nationalCloud(t *testing.T) {
+func TestAccAccessPackageAssignmentRequestResume_nationalCloud(t *testing.T) {
 	_, p := testEmulator(t, emulator.Options{Cloud: emulator.CloudChina})
 	p = strings.Replace(p, "provider \"entitlement\" {", "provider \"entitlement\" {\n  environment = \"china\"", 1)
 	resource.ParallelTest(t, resource.TestCase{

@@ -26,15 +26,6 @@ import (
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 )
 
-// TestMain lets the test binary stand in for the Azure CLI: the CLI test
-// puts a link named "az" to it on PATH, and azidentity runs it.
-func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == "az" {
-		os.Exit(fakeAz(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
-
 // Applications registered in the authentication tests' directory.
 const (
 	appSecret   = "a0000000-0000-4000-8000-000000000001"
@@ -333,7 +324,7 @@ func fakeAz(args []string) int {
 	if tenant == "" {
 		tenant = emulator.DefaultTenantID
 	}
-	ae, err := newAuthEnv(environments["global"])
+	ae, err := newAuthEnv(mustCloud("global"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

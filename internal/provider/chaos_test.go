@@ -31,15 +31,16 @@ func envInt(name string, def int) int {
 }
 
 // chaosFaults is the fault mix; seed varies it per run.
-func chaosFaults(srv *emulator.Server) {
-	_ = srv.SetFaults([]emulator.Fault{
+func chaosFaults(t *testing.T, srv *emulator.Server) {
+	t.Helper()
+	must(t, srv.SetFaults([]emulator.Fault{
 		{Status: 429, RetryAfter: 1, Probability: 0.12},
 		{Status: 429, RetryAfter: 3, Probability: 0.08},
 		{Status: 429, RetryAfter: 5, Probability: 0.06},
 		{Status: 503, Probability: 0.05},
 		{Method: "POST", DropResponse: true, Probability: 0.10},
 		{Method: "GET", DropResponse: true, Probability: 0.03},
-	})
+	}))
 	srv.SetConsistencyLag(2 * time.Second)
 	srv.SetLatency(5*time.Millisecond, 40*time.Millisecond)
 }
@@ -158,7 +159,7 @@ resource "entitlement_access_package_assignment" "c" {
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		PreCheck:                 func() { chaosFaults(srv) },
+		PreCheck:                 func() { chaosFaults(t, srv) },
 		CheckDestroy:             func(*terraform.State) error { return exactlyAll("adminRemove", 1, false) },
 		Steps: []resource.TestStep{
 			{Config: cfg("2030-01-01T00:00:00Z"), Check: func(*terraform.State) error { return exactlyAll("adminAdd", 1, true) }},
@@ -183,18 +184,18 @@ func chaosReprocess(t *testing.T, run, size int) {
 	for _, u := range users {
 		bs = append(bs, emulator.Behaviour{TargetObjectID: u, Delivery: "deliveryFailed", Times: 1})
 	}
-	_ = srv.SetBehaviours(bs)
+	must(t, srv.SetBehaviours(bs))
 	var ids []string
 	for _, u := range users {
 		ids = append(ids, srv.MustAdd(pkgSales, polDirect, u, nil))
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		PreCheck:                 func() { chaosFaults(srv) },
+		PreCheck:                 func() { chaosFaults(t, srv) },
 		Steps: []resource.TestStep{{
 			Config: p + fmt.Sprintf(`
 locals { ids = %s }
-resource "entitlement_assignment_request_reprocess" "c" {
+resource "entitlement_access_package_assignment_request_reprocess" "c" {
   count      = length(local.ids)
   request_id = local.ids[count.index]
 }
@@ -225,11 +226,11 @@ func chaosResume(t *testing.T, run, size int) {
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		PreCheck:                 func() { chaosFaults(srv) },
+		PreCheck:                 func() { chaosFaults(t, srv) },
 		Steps: []resource.TestStep{{
 			Config: p + fmt.Sprintf(`
 locals { ids = %s }
-resource "entitlement_assignment_request_resume" "c" {
+resource "entitlement_access_package_assignment_request_resume" "c" {
   count      = length(local.ids)
   request_id = local.ids[count.index]
   source     = "chaos"

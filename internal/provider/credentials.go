@@ -161,8 +161,8 @@ type authEnv struct {
 
 // newAuthEnv is the real world, or the emulator's when the test-only
 // settings are present.
-func newAuthEnv(env environment) (authEnv, error) {
-	ae := authEnv{authority: env.authority, httpClient: &http.Client{Timeout: 60 * time.Second, Transport: authTransport}, lookPath: exec.LookPath}
+func newAuthEnv(c graph.Cloud) (authEnv, error) {
+	ae := authEnv{authority: c.Authority, httpClient: &http.Client{Timeout: 60 * time.Second, Transport: authTransport}, lookPath: exec.LookPath}
 	if ca := os.Getenv(envTestCAFile); ca != "" {
 		pemBytes, err := os.ReadFile(ca)
 		if err != nil {

@@ -119,7 +119,7 @@ func (r *exampleRun) tf(wantExit int, args ...string) string {
 	return string(out)
 }
 
-// The example of entitlement_assignment_request_reprocess: every failed
+// The example of entitlement_access_package_assignment_request_reprocess: every failed
 // request of a package reprocessed with for_each over the list data source.
 func TestAccExample_reprocessFailedRequests(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
@@ -139,7 +139,7 @@ func TestAccExample_reprocessFailedRequests(t *testing.T) {
 	failed := []string{srv.MustAdd(pkg, policy, alice, nil), srv.MustAdd(pkg, policy, bob, nil)}
 	fine := srv.MustAdd(pkg, policy, chloe, nil)
 
-	r := newExampleRun(t, srv, url, "examples/resources/entitlement_assignment_request_reprocess/resource.tf")
+	r := newExampleRun(t, srv, url, "examples/resources/entitlement_access_package_assignment_request_reprocess/resource.tf")
 	r.tf(0, "init", "-input=false")
 	out := r.tf(0, "apply", "-input=false", "-auto-approve")
 	if !strings.Contains(out, "Resources: 2 added") {

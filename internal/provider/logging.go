@@ -43,3 +43,9 @@ func routeAzureLogs(ctx context.Context) {
 		})
 	})
 }
+
+// logGraph writes the Graph client's notes (recovery after a lost answer,
+// waiting out replication lag) to the provider's log.
+func logGraph(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Info(ctx, msg, fields)
+}

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -48,33 +47,6 @@ type providerModel struct {
 	Environment types.String `tfsdk:"environment"`
 	GraphURL    types.String `tfsdk:"graph_url"`
 	AccessToken types.String `tfsdk:"access_token"`
-}
-
-// providerData is what Configure hands to every resource, data source,
-// action and list resource.
-type providerData struct {
-	client *graph.Client
-	env    environment
-	envKey string
-	// poll is how requests are followed.
-	poll graph.PollPolicy
-	// reads serves the assignment resource's refreshes (see assignmentReads).
-	reads *assignmentReads
-}
-
-// configured returns the provider data given to a Configure method, or nil
-// while the provider is not configured yet (validation runs before it).
-func configured(data any, diags *diag.Diagnostics) *providerData {
-	if data == nil {
-		return nil
-	}
-	pd, ok := data.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", data))
-		return nil
-	}
-	return pd
 }
 
 func (p *entitlementProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -124,7 +96,7 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "The Microsoft cloud: `global` (default; also `public`), `usgovernmentl4` (also `usgovernment`), `usgovernmentl5` or `china`. It selects the Graph host, the token authority and the token scope, for every credential type. Also read from `ARM_ENVIRONMENT`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(environmentNames()...)},
+				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(graph.CloudNames()...)},
 			},
 			"graph_url": schema.StringAttribute{
 				MarkdownDescription: "The Graph root to use instead of the cloud's, **only for a local emulator**: the host must be `127.0.0.1`, `localhost` or `::1`, so that no Graph token is ever sent to another host. `/v1.0` is appended. Also read from `ENTITLEMENT_GRAPH_URL`.",
@@ -168,17 +140,17 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	envKey := strings.ToLower(setting(cfg.Environment, "ARM_ENVIRONMENT"))
-	if envKey == "" {
-		envKey = "global"
+	envName := strings.ToLower(setting(cfg.Environment, "ARM_ENVIRONMENT"))
+	if envName == "" {
+		envName = "global"
 	}
-	env, ok := environments[envKey]
+	cloud, ok := graph.LookupCloud(envName)
 	if !ok {
 		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment",
-			fmt.Sprintf("ARM_ENVIRONMENT %q is not one of %s.", envKey, strings.Join(environmentNames(), ", ")))
+			fmt.Sprintf("ARM_ENVIRONMENT %q is not one of %s.", envName, strings.Join(graph.CloudNames(), ", ")))
 		return
 	}
-	base := env.graphRoot + "/v1.0"
+	base := cloud.BaseURL()
 	graphURL := setting(cfg.GraphURL, "ENTITLEMENT_GRAPH_URL")
 	if graphURL != "" {
 		u, err := url.Parse(graphURL)
@@ -189,13 +161,13 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		}
 		base = strings.TrimRight(graphURL, "/") + "/v1.0"
 	}
-	ae, err := newAuthEnv(env)
+	ae, err := newAuthEnv(cloud)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid test settings", err.Error())
 		return
 	}
 	routeAzureLogs(ctx)
-	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport}
+	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport, Log: logGraph}
 	method := "access token"
 	if tok := setting(cfg.AccessToken, "ENTITLEMENT_ACCESS_TOKEN"); tok != "" {
 		gc.StaticToken = tok
@@ -211,7 +183,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		}
 		method = plan.method
 		gc.Credential = &describedCredential{cred: plan.cred, method: plan.method}
-		gc.Scopes = []string{env.scope}
+		gc.Scopes = []string{cloud.Scope}
 	}
 	client, err := graph.New(gc)
 	if err != nil {
@@ -228,12 +200,12 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 				err = te.Err
 			}
 			resp.Diagnostics.AddError("Authentication failed",
-				fmt.Sprintf("The provider could not get a token for Microsoft Graph (%s, scope %s).\n\n%v", envKey, env.scope, err))
+				fmt.Sprintf("The provider could not get a token for Microsoft Graph (%s, scope %s).\n\n%v", cloud.Name, cloud.Scope, err))
 			return
 		}
 	}
-	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": envKey, "credential": method, "scope": env.scope})
-	data := &providerData{client: client, env: env, envKey: envKey, poll: graph.DefaultPoll, reads: newAssignmentReads(client)}
+	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": cloud.Name, "credential": method, "scope": cloud.Scope})
+	data := &providerData{client: client, cloud: cloud, poll: graph.DefaultPoll, reads: newAssignmentReads(client)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
@@ -243,16 +215,16 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 func (p *entitlementProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAccessPackageAssignmentResource,
-		NewAssignmentRequestReprocessResource,
-		NewAssignmentRequestResumeResource,
 		NewAccessPackageAssignmentReprocessResource,
 		NewAccessPackageAssignmentRequestResource,
+		NewAccessPackageAssignmentRequestReprocessResource,
+		NewAccessPackageAssignmentRequestResumeResource,
 	}
 }
 
 func (p *entitlementProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
-		NewAssignmentRequestDataSource, NewAssignmentRequestsDataSource,
+		NewAccessPackageAssignmentRequestDataSource, NewAccessPackageAssignmentRequestsDataSource,
 		NewAccessPackageAssignmentDataSource, NewAccessPackageAssignmentsDataSource,
 	}
 }
@@ -262,8 +234,8 @@ func (p *entitlementProvider) ListResources(_ context.Context) []func() list.Lis
 	return []func() list.ListResource{NewAccessPackageAssignmentListResource}
 }
 
-// Actions are for Terraform 1.14 and later; earlier versions ignore them and
-// use the action-style resources.
+// Actions are for Terraform 1.14 and later; earlier versions have no action
+// blocks and use the action-style resources.
 func (p *entitlementProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{NewReprocessAction, NewResumeAction}
+	return []func() action.Action{NewAccessPackageAssignmentRequestReprocessAction, NewAccessPackageAssignmentRequestResumeAction}
 }

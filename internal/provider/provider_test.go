@@ -3,8 +3,11 @@ package provider
 import (
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -121,4 +124,35 @@ func requestsOf(srv *emulator.Server, typ, target string) []emulator.RequestView
 		}
 	}
 	return out
+}
+
+// TestMain lets the test binary stand in for the Azure CLI: the CLI test
+// puts a link named "az" to it on PATH, and azidentity runs it.
+func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) == "az" {
+		os.Exit(fakeAz(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// must fails the test on a setup error: a setup call the emulator refused
+// would otherwise let a test pass without the condition it claims to test.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after timeout: a wait
+// on an observable condition, never a fixed sleep.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -118,7 +118,7 @@ func TestAccResilience_interruptedApply(t *testing.T) {
 			}
 			srv, url := startEmulator(t, emulator.Options{Fixture: fixture})
 			const alice = "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e01"
-			_ = srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: alice, DeliveryDelay: &emulator.Duration{D: time.Hour}}})
+			must(t, srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: alice, DeliveryDelay: &emulator.Duration{D: time.Hour}}}))
 			r := newExampleRun(t, srv, url)
 			cfg := `resource "entitlement_access_package_assignment" "alice" {
   access_package_id    = "a914b616-e04e-476b-aa37-91038f0b165b"
@@ -137,18 +137,21 @@ func TestAccResilience_interruptedApply(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(60 * time.Second)
-			for len(requestsOf(srv, "adminAdd", alice)) == 0 && time.Now().Before(deadline) {
-				time.Sleep(50 * time.Millisecond)
+			// Interrupt once Graph has accepted the request and the provider
+			// is waiting for its delivery: it has read the request back.
+			reads := srv.Count("GET /assignmentRequests/{id}")
+			waitFor(t, 60*time.Second, "the provider to follow its adminAdd request", func() bool {
+				return len(requestsOf(srv, "adminAdd", alice)) == 1 && srv.Count("GET /assignmentRequests/{id}") > reads
+			})
+			must(t, cmd.Process.Signal(sig))
+			if err := cmd.Wait(); err == nil {
+				t.Fatalf("the interrupted apply exited 0:\n%s", out.String())
 			}
-			time.Sleep(300 * time.Millisecond) // Graph accepted the request; the provider is waiting for delivery
-			_ = cmd.Process.Signal(sig)
-			_ = cmd.Wait()
 			if n := len(requestsOf(srv, "adminAdd", alice)); n != 1 {
 				t.Fatalf("%d adminAdd requests after the interrupted apply:\n%s", n, out.String())
 			}
 			// Graph finishes on its own meanwhile.
-			_ = srv.SetBehaviours(nil)
+			must(t, srv.SetBehaviours(nil))
 			srv.AdvanceClock(2 * time.Hour)
 			second := r.tf(0, "apply", "-input=false", "-auto-approve")
 			if err := exactly(srv, "adminAdd", alice, 1); err != nil {

@@ -19,18 +19,18 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure  = (*assignmentRequestReprocessResource)(nil)
-	_ resource.ResourceWithModifyPlan = (*assignmentRequestReprocessResource)(nil)
+	_ resource.ResourceWithConfigure  = (*accessPackageAssignmentRequestReprocessResource)(nil)
+	_ resource.ResourceWithModifyPlan = (*accessPackageAssignmentRequestReprocessResource)(nil)
 )
 
-// NewAssignmentRequestReprocessResource is the entitlement_assignment_request_reprocess resource.
-func NewAssignmentRequestReprocessResource() resource.Resource {
-	return &assignmentRequestReprocessResource{}
+// NewAccessPackageAssignmentRequestReprocessResource is the entitlement_access_package_assignment_request_reprocess resource.
+func NewAccessPackageAssignmentRequestReprocessResource() resource.Resource {
+	return &accessPackageAssignmentRequestReprocessResource{}
 }
 
-type assignmentRequestReprocessResource struct{ actionResourceBase }
+type accessPackageAssignmentRequestReprocessResource struct{ actionStyleResource }
 
-type assignmentRequestReprocessModel struct {
+type accessPackageAssignmentRequestReprocessModel struct {
 	ID                types.String   `tfsdk:"id"`
 	RequestID         types.String   `tfsdk:"request_id"`
 	Triggers          types.Map      `tfsdk:"triggers"`
@@ -42,15 +42,15 @@ type assignmentRequestReprocessModel struct {
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
-func (r *assignmentRequestReprocessResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_assignment_request_reprocess"
+func (r *accessPackageAssignmentRequestReprocessResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_access_package_assignment_request_reprocess"
 }
 
-func (r *assignmentRequestReprocessResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *accessPackageAssignmentRequestReprocessResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reprocesses an assignment request that ended `deliveryFailed` or `partiallyDelivered`: Graph retries delivering the access, if the request completed less than 14 days ago. " +
 			"An action-style resource: creating it calls `reprocess`, a change of `triggers` calls it again, destroying it only forgets. " +
-			"A request that is already `delivered` needs nothing: a warning says so and no call is made. On Terraform 1.14 and later, the `entitlement_assignment_request_reprocess` action does the same from an `action` block.",
+			"A request that is already `delivered` needs nothing: a warning says so and no call is made. On Terraform 1.14 and later, the `entitlement_access_package_assignment_request_reprocess` action does the same from an `action` block.",
 		Attributes: map[string]schema.Attribute{
 			"id": actionIDAttribute(),
 			"request_id": schema.StringAttribute{
@@ -76,8 +76,8 @@ func (r *assignmentRequestReprocessResource) Schema(ctx context.Context, _ resou
 
 // ModifyPlan checks, at plan time, what it can know: the request exists, is
 // in a state Graph reprocesses, and completed less than 14 days ago.
-func (r *assignmentRequestReprocessResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.client == nil || !runs(ctx, req, "request_id", "triggers") {
+func (r *accessPackageAssignmentRequestReprocessResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !r.configured() || !runs(ctx, req, "request_id", "triggers") {
 		return
 	}
 	var id types.String
@@ -101,8 +101,8 @@ func (r *assignmentRequestReprocessResource) ModifyPlan(ctx context.Context, req
 	}
 }
 
-func (r *assignmentRequestReprocessResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m assignmentRequestReprocessModel
+func (r *accessPackageAssignmentRequestReprocessResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m accessPackageAssignmentRequestReprocessModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return

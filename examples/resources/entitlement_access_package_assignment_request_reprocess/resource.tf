@@ -8,20 +8,20 @@ variable "access_package_id" {
   default = "a914b616-e04e-476b-aa37-91038f0b165b"
 }
 
-data "entitlement_assignment_requests" "failed" {
+data "entitlement_access_package_assignment_requests" "failed" {
   access_package_id = var.access_package_id
   state             = "deliveryFailed"
 }
 
-data "entitlement_assignment_requests" "partially_delivered" {
+data "entitlement_access_package_assignment_requests" "partially_delivered" {
   access_package_id = var.access_package_id
   state             = "partiallyDelivered"
 }
 
-resource "entitlement_assignment_request_reprocess" "retry" {
+resource "entitlement_access_package_assignment_request_reprocess" "retry" {
   for_each = toset(concat(
-    data.entitlement_assignment_requests.failed.ids,
-    data.entitlement_assignment_requests.partially_delivered.ids,
+    data.entitlement_access_package_assignment_requests.failed.ids,
+    data.entitlement_access_package_assignment_requests.partially_delivered.ids,
   ))
 
   request_id = each.value

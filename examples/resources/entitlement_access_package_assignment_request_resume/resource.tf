@@ -1,20 +1,20 @@
 # Approve, from a reviewed pull request, a request that a separation-of-duties
 # custom extension holds at the assignmentRequestCreated stage.
-data "entitlement_assignment_request" "stuck" {
+data "entitlement_access_package_assignment_request" "stuck" {
   id = "7a6ab703-0780-4b37-8445-81f679b2d75c"
 }
 
-resource "entitlement_assignment_request_resume" "sod_ok" {
-  request_id = data.entitlement_assignment_request.stuck.id
+resource "entitlement_access_package_assignment_request_resume" "sod_ok" {
+  request_id = data.entitlement_access_package_assignment_request.stuck.id
   source     = "Contoso.SodCheckProcess"
   stage      = "assignmentRequestCreated"
 
-  custom_extension_stage_instance_id     = one([for c in data.entitlement_assignment_request.stuck.custom_extension_callout_instances : c.id if c.status == "waitingForCallback"])
+  custom_extension_stage_instance_id     = one([for c in data.entitlement_access_package_assignment_request.stuck.custom_extension_callout_instances : c.id if c.status == "waitingForCallback"])
   custom_extension_stage_instance_detail = "Reviewed in PR #42: no conflicting access"
 }
 
 # Or deny it (only at the assignmentRequestCreated stage):
-# resource "entitlement_assignment_request_resume" "sod_conflict" {
+# resource "entitlement_access_package_assignment_request_resume" "sod_conflict" {
 #   request_id     = "7a6ab703-0780-4b37-8445-81f679b2d75c"
 #   source         = "Contoso.SodCheckProcess"
 #   stage          = "assignmentRequestCreated"

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -17,34 +19,28 @@ import (
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 )
 
-// actionResourceBase is what the action-style resources share, in the
+// What the reprocess and resume resources and actions share.
+
+// actionStyleResource is what the action-style resources share, in the
 // manner of terraform_data: Create runs the action; a change of `triggers`
 // (or of the object acted on) replaces the resource and so runs it again;
 // other changes are recorded in place without a call; Read makes no Graph
 // call, because the resource records something done, not an object that
 // lives on; Delete only forgets.
-type actionResourceBase struct {
-	client *graph.Client
-	env    environment
-	poll   graph.PollPolicy
+type actionStyleResource struct {
+	resourceBase
 }
 
-func (b *actionResourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if data := configured(req.ProviderData, &resp.Diagnostics); data != nil {
-		b.client, b.env, b.poll = data.client, data.env, data.poll
-	}
-}
-
-// Read keeps the recorded outcome: see actionResourceBase.
-func (b *actionResourceBase) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+// Read keeps the recorded outcome: see actionStyleResource.
+func (b *actionStyleResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
 // Update records a change that does not re-run the action (wait_for_completion, timeouts).
-func (b *actionResourceBase) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+func (b *actionStyleResource) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	resp.State.Raw = req.Plan.Raw
 }
 
 // Delete forgets; the action cannot be undone.
-func (b *actionResourceBase) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+func (b *actionStyleResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
 
 // runs reports whether the plan runs the action: a create, or a replacement,
@@ -121,6 +117,28 @@ func actionDiagnostics(diags *diag.Diagnostics, summary string, res *graph.Actio
 		diags.AddWarning(summary+": nothing to do", res.Warning)
 	}
 	if err != nil {
-		diags.AddError("Error: "+summary, explain(err))
+		diags.AddError("Error "+summary, explain(err))
+	}
+}
+
+// resumeInput is the graph input of a resume, from any of the forms that
+// carry the same attributes (resource and action).
+func resumeInput(source, stage, instanceID, detail, state types.String) graph.ResumeInput {
+	return graph.ResumeInput{Source: source.ValueString(), Stage: stage.ValueString(), StageInstanceID: instanceID.ValueString(),
+		StageInstanceDetail: detail.ValueString(), State: state.ValueString()}
+}
+
+const resumeStateDoc = "Ends the request instead of letting it proceed: `denied` or `canceled`. Graph accepts it only at the `assignmentRequestCreated` stage (checked at plan time). Left out, the request proceeds."
+
+const noResumeDetail = "Microsoft Graph v1.0 in the US Government (L4, L5) and China clouds has no resume action for assignment requests (see the resume page's national cloud table); only the global service has it. Answer the custom extension from its own workflow instead."
+
+// progress reports each state the request passes through to Terraform.
+func progress(resp *action.InvokeResponse) func(*graph.Request) {
+	last := ""
+	return func(q *graph.Request) {
+		if now := q.State + "/" + q.Status; now != last && resp.SendProgress != nil {
+			last = now
+			resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("assignment request %s: %s (%s)", q.ID, q.State, q.Status)})
+		}
 	}
 }

@@ -18,19 +18,19 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure      = (*assignmentRequestResumeResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*assignmentRequestResumeResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*assignmentRequestResumeResource)(nil)
+	_ resource.ResourceWithConfigure      = (*accessPackageAssignmentRequestResumeResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*accessPackageAssignmentRequestResumeResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*accessPackageAssignmentRequestResumeResource)(nil)
 )
 
-// NewAssignmentRequestResumeResource is the entitlement_assignment_request_resume resource.
-func NewAssignmentRequestResumeResource() resource.Resource {
-	return &assignmentRequestResumeResource{}
+// NewAccessPackageAssignmentRequestResumeResource is the entitlement_access_package_assignment_request_resume resource.
+func NewAccessPackageAssignmentRequestResumeResource() resource.Resource {
+	return &accessPackageAssignmentRequestResumeResource{}
 }
 
-type assignmentRequestResumeResource struct{ actionResourceBase }
+type accessPackageAssignmentRequestResumeResource struct{ actionStyleResource }
 
-type assignmentRequestResumeModel struct {
+type accessPackageAssignmentRequestResumeModel struct {
 	ID                  types.String   `tfsdk:"id"`
 	RequestID           types.String   `tfsdk:"request_id"`
 	Source              types.String   `tfsdk:"source"`
@@ -46,25 +46,16 @@ type assignmentRequestResumeModel struct {
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }
 
-// resumeInput is the graph input of a resume, from any of the forms that
-// carry the same attributes (resource and action).
-func resumeInput(source, stage, instanceID, detail, state types.String) graph.ResumeInput {
-	return graph.ResumeInput{Source: source.ValueString(), Stage: stage.ValueString(), StageInstanceID: instanceID.ValueString(),
-		StageInstanceDetail: detail.ValueString(), State: state.ValueString()}
+func (r *accessPackageAssignmentRequestResumeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_access_package_assignment_request_resume"
 }
 
-const resumeStateDoc = "Ends the request instead of letting it proceed: `denied` or `canceled`. Graph accepts it only at the `assignmentRequestCreated` stage (checked at plan time). Left out, the request proceeds."
-
-func (r *assignmentRequestResumeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_assignment_request_resume"
-}
-
-func (r *assignmentRequestResumeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *accessPackageAssignmentRequestResumeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Resumes an assignment request that waits for a custom extension's callback (status `WaitingForCallback`), as the extension's Logic App would: the request proceeds, or, at the `assignmentRequestCreated` stage, is denied or canceled. " +
 			"An action-style resource: creating it calls `resume`, a change of `triggers` or of any callback attribute calls it again, destroying it only forgets. " +
-			"Not available in the US Government and China clouds, whose v1.0 API has no resume. On Terraform 1.14 and later, the `entitlement_assignment_request_resume` action does the same from an `action` block.",
+			"Not available in the US Government and China clouds, whose v1.0 API has no resume. On Terraform 1.14 and later, the `entitlement_access_package_assignment_request_resume` action does the same from an `action` block.",
 		Attributes: map[string]schema.Attribute{
 			"id": actionIDAttribute(),
 			"request_id": schema.StringAttribute{
@@ -111,8 +102,8 @@ func (r *assignmentRequestResumeResource) Schema(ctx context.Context, _ resource
 }
 
 // ValidateConfig applies the resume page's stage rules at plan time.
-func (r *assignmentRequestResumeResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m assignmentRequestResumeModel
+func (r *accessPackageAssignmentRequestResumeResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m accessPackageAssignmentRequestResumeModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() || m.Stage.IsUnknown() || m.CallbackState.IsUnknown() || m.Stage.IsNull() {
 		return
@@ -123,19 +114,17 @@ func (r *assignmentRequestResumeResource) ValidateConfig(ctx context.Context, re
 }
 
 // ModifyPlan refuses, at plan time, a cloud that has no resume.
-func (r *assignmentRequestResumeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.client == nil || !runs(ctx, req, "request_id", "source", "stage", "custom_extension_stage_instance_id", "custom_extension_stage_instance_detail", "callback_state", "triggers") {
+func (r *accessPackageAssignmentRequestResumeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !r.configured() || !runs(ctx, req, "request_id", "source", "stage", "custom_extension_stage_instance_id", "custom_extension_stage_instance_detail", "callback_state", "triggers") {
 		return
 	}
-	if !r.env.hasResume {
+	if !r.cloud.HasResume {
 		resp.Diagnostics.AddError("Resume is not available in this cloud", noResumeDetail)
 	}
 }
 
-const noResumeDetail = "Microsoft Graph v1.0 in the US Government (L4, L5) and China clouds has no resume action for assignment requests (see the resume page's national cloud table); only the global service has it. Answer the custom extension from its own workflow instead."
-
-func (r *assignmentRequestResumeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m assignmentRequestResumeModel
+func (r *accessPackageAssignmentRequestResumeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m accessPackageAssignmentRequestResumeModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -1,5 +1,5 @@
 # Terraform 1.14 and later, global cloud only.
-action "entitlement_assignment_request_resume" "sod_ok" {
+action "entitlement_access_package_assignment_request_resume" "sod_ok" {
   config {
     request_id                             = "7a6ab703-0780-4b37-8445-81f679b2d75c"
     source                                 = "Contoso.SodCheckProcess"

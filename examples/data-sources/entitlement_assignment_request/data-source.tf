@@ -1,7 +1,0 @@
-data "entitlement_assignment_request" "example" {
-  id = "7a6ab703-0780-4b37-8445-81f679b2d75c"
-}
-
-output "request_state" {
-  value = "${data.entitlement_assignment_request.example.state} (${data.entitlement_assignment_request.example.status})"
-}

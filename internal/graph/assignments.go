@@ -1,0 +1,256 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
+)
+
+// The writes of an assignment (adminAdd, adminUpdate, adminRemove), each
+// "submitted once in effect": a POST whose answer was lost may have been
+// applied by Graph, so before sending it again the client looks at Graph's
+// state for what the first one would have made. The same guarantee for
+// reprocess and resume is in actions.go.
+
+// ReplicationWindow is how long a new request may stay invisible to lists.
+const ReplicationWindow = 30 * time.Second
+
+// ConsistencyWindow is how long after a create a not-found read of the new
+// assignment is taken for replication lag rather than a deletion.
+const ConsistencyWindow = 3 * time.Minute
+
+// AddOutcome is what AddAssignment did.
+type AddOutcome struct {
+	// Request is the adminAdd request this call sent and Graph accepted; nil
+	// when the call found a live assignment instead.
+	Request *Request
+	// RequestID is the request to follow: Request's, or the adminAdd request
+	// that made Found (empty when Graph shows none).
+	RequestID string
+	// Found is the live assignment found after an ambiguous or duplicate answer.
+	Found *Assignment
+	// Adopted is set when Graph refused the first POST as a duplicate: what
+	// was found existed before this call.
+	Adopted bool
+}
+
+// AddAssignment sends adminAdd once in effect. After an ambiguous failure —
+// no answer, or a gateway 5xx — or an answer that says the request or the
+// assignment already exists, it looks for the target's live assignment in
+// the package under the policy before sending again; Graph keeps one open
+// request per target and package, so a repeated POST is refused while the
+// first one is open and the loop looks again, within ctx.
+func (c *Client) AddAssignment(ctx context.Context, in AddInput, poll PollPolicy) (*AddOutcome, error) {
+	q, err := c.SubmitAdd(ctx, in)
+	if err == nil {
+		return &AddOutcome{Request: q, RequestID: q.ID}, nil
+	}
+	if !mayAlreadyExist(err) {
+		return &AddOutcome{}, err
+	}
+	adopting := !IsAmbiguous(err)
+	first := err
+	c.log(ctx, "the adminAdd request may already exist in Graph; looking for it before sending it again", map[string]any{"error": err.Error()})
+	backoff := poll.Backoff()
+	for {
+		if a, ferr := c.findLive(ctx, in); ferr == nil && a != nil {
+			out := &AddOutcome{Found: a, Adopted: adopting}
+			// The request that made it, to record and to follow.
+			if reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: a.ID, RequestType: "adminAdd"}); lerr == nil && len(reqs) > 0 {
+				out.RequestID = reqs[len(reqs)-1].ID
+			}
+			return out, nil
+		}
+		q, err = c.SubmitAdd(ctx, in)
+		switch {
+		case err == nil:
+			return &AddOutcome{Request: q, RequestID: q.ID}, nil
+		case mayAlreadyExist(err):
+			// An earlier request landed (or we still cannot tell): look again.
+		default:
+			return &AddOutcome{}, err
+		}
+		if !backoff.Wait(ctx) {
+			return &AddOutcome{}, fmt.Errorf("%w; a request for this target may be open in Graph without an assignment yet (for example one scheduled for a later start): look for it before retrying", first)
+		}
+	}
+}
+
+// findLive finds the target's live assignment in the package under the policy.
+func (c *Client) findLive(ctx context.Context, in AddInput) (*Assignment, error) {
+	list, err := c.ListAssignments(ctx, AssignmentFilter{AccessPackageID: in.AccessPackageID, PolicyID: in.PolicyID, TargetObjectID: in.TargetObjectID})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		if !a.Live() {
+			continue
+		}
+		if in.TargetEmail == "" || (a.Target != nil && strings.EqualFold(a.Target.Email, in.TargetEmail)) {
+			return a, nil
+		}
+	}
+	return nil, nil
+}
+
+// FollowOptions say how to follow a request.
+type FollowOptions struct {
+	Poll PollPolicy
+	// ScheduledIsDone settles on a scheduled request (a future start: waiting
+	// for it would take until then), as a create wants.
+	ScheduledIsDone bool
+	// Progress sees every read.
+	Progress func(*Request)
+}
+
+// Follow waits for a request until it settles: terminal, or scheduled with
+// ScheduledIsDone. submitted, when it is the request just sent, makes the
+// first read wait until requests of its type have lately been settling.
+// found stands in when there is no request to follow.
+func (c *Client) Follow(ctx context.Context, requestID string, submitted *Request, found *Assignment, opts FollowOptions) (*Request, error) {
+	if requestID == "" {
+		if found == nil {
+			return nil, errors.New("no request to follow")
+		}
+		return &Request{State: found.State, Assignment: found}, nil
+	}
+	done := func(q *Request) bool {
+		return q.Terminal() || (opts.ScheduledIsDone && q.State == StateScheduled)
+	}
+	if submitted != nil && submitted.ID == requestID {
+		return c.WaitForSubmitted(ctx, submitted, opts.Poll, done, opts.Progress)
+	}
+	return c.WaitForRequest(ctx, requestID, opts.Poll, done, opts.Progress)
+}
+
+// UpdateAssignment sends adminUpdate once in effect. After an ambiguous
+// failure it looks for evidence that the first one landed before sending it
+// again: the assignment (an existing object, visible at once) already has
+// the new schedule; or, for answers, which the v1.0 assignment does not
+// show, an adminUpdate request for it appears within ReplicationWindow. A
+// second POST while the first is still open is refused by Graph anyway. A
+// nil request with no error means the change is already in Graph.
+func (c *Client) UpdateAssignment(ctx context.Context, id, justification string, sch *Schedule, answers []Answer, poll PollPolicy) (*Request, error) {
+	since := time.Now().Add(-time.Minute)
+	backoff := poll.Backoff()
+	var lookingSince time.Time
+	for {
+		q, err := c.SubmitUpdate(ctx, id, justification, sch, answers)
+		if err == nil || (!IsAmbiguous(err) && !isOpenRequestConflict(err)) {
+			return q, err
+		}
+		if lookingSince.IsZero() {
+			lookingSince = time.Now()
+		}
+		for {
+			if sch != nil {
+				if a, gerr := c.GetAssignment(ctx, id); gerr == nil && ScheduleApplied(a.Schedule, sch) {
+					return nil, nil
+				}
+			}
+			if reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: id, RequestType: "adminUpdate", CreatedAfter: &since}); lerr == nil && len(reqs) > 0 {
+				return reqs[len(reqs)-1], nil
+			}
+			if sch != nil || time.Since(lookingSince) > ReplicationWindow {
+				break // send again: Graph refuses it while the first one is open
+			}
+			if !backoff.Wait(ctx) {
+				return nil, err
+			}
+		}
+		if !backoff.Wait(ctx) {
+			return nil, err
+		}
+	}
+}
+
+// RemoveAssignment sends adminRemove once in effect. While another request
+// for the same target and package is still open (an add still delivering,
+// an update), Graph refuses it and changes nothing, so it is sent again once
+// that request has had time to finish, within ctx. After an ambiguous
+// failure it first checks whether the assignment has already ended: then it
+// returns no request and no error. A 404 (already gone) is returned as is.
+func (c *Client) RemoveAssignment(ctx context.Context, id, justification string, poll PollPolicy) (*Request, error) {
+	backoff := poll.Backoff()
+	for {
+		q, err := c.SubmitRemove(ctx, id, justification)
+		switch {
+		case IsAmbiguous(err):
+			if a, gerr := c.GetAssignment(ctx, id); IsNotFound(gerr) || (gerr == nil && !a.Live()) {
+				return nil, nil
+			}
+		case isOpenRequestConflict(err):
+			c.log(ctx, "another request for this assignment is still open; waiting before removing it", map[string]any{"assignment_id": id})
+		default:
+			return q, err
+		}
+		if !backoff.Wait(ctx) {
+			return nil, fmt.Errorf("%w (still refused when the timeout ran out)", err)
+		}
+	}
+}
+
+// WaitAssignmentVisible reads a just-created assignment until Graph shows it,
+// within ConsistencyWindow: Graph replicates new assignments with a lag, and
+// a not-found read right after the create is that lag, not a deletion.
+func (c *Client) WaitAssignmentVisible(ctx context.Context, id string, poll PollPolicy) (*Assignment, error) {
+	ctx, cancel := context.WithTimeout(ctx, ConsistencyWindow)
+	defer cancel()
+	backoff := poll.Backoff()
+	for {
+		a, err := c.GetAssignment(ctx, id)
+		if !IsNotFound(err) {
+			return a, err
+		}
+		c.log(ctx, "a new assignment is not visible yet; waiting", map[string]any{"assignment_id": id})
+		if !backoff.Wait(ctx) {
+			return nil, err
+		}
+	}
+}
+
+// ScheduleApplied says whether an assignment's schedule already is what an
+// update asks for. An unspecified expiration asks nothing of it.
+func ScheduleApplied(got, want *Schedule) bool {
+	if got == nil || want == nil {
+		return false
+	}
+	if want.Start != nil && (got.Start == nil || !got.Start.Equal(*want.Start)) {
+		return false
+	}
+	switch want.ExpirationType {
+	case "", "notSpecified":
+		return true
+	}
+	return ExpirationMatches(want, got)
+}
+
+// ExpirationMatches says whether the expiration asked for (want's type, end
+// and duration) means what Graph holds. Graph may record a duration as an
+// end date (afterDateTime at start + duration): that matches, to the second.
+func ExpirationMatches(want, got *Schedule) bool {
+	if want == nil || got == nil {
+		return false
+	}
+	switch want.ExpirationType {
+	case "noExpiration":
+		return got.ExpirationType == "noExpiration" || got.ExpirationType == "notSpecified"
+	case "afterDateTime":
+		return got.ExpirationType == "afterDateTime" && want.End != nil && got.End != nil && want.End.Equal(*got.End)
+	case "afterDuration":
+		if got.ExpirationType == "afterDuration" {
+			return got.Duration == want.Duration
+		}
+		d, err := iso8601.Parse(want.Duration)
+		if err != nil || got.ExpirationType != "afterDateTime" || got.Start == nil || got.End == nil {
+			return false
+		}
+		diff := d.AddTo(*got.Start).Sub(*got.End)
+		return diff < time.Second && diff > -time.Second
+	}
+	return false
+}
