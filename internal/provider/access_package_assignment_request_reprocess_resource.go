@@ -19,6 +19,7 @@ import (
 )
 
 var (
+	_ resource.ResourceWithMoveState  = (*accessPackageAssignmentRequestReprocessResource)(nil)
 	_ resource.ResourceWithConfigure  = (*accessPackageAssignmentRequestReprocessResource)(nil)
 	_ resource.ResourceWithModifyPlan = (*accessPackageAssignmentRequestReprocessResource)(nil)
 )
@@ -44,6 +45,12 @@ type accessPackageAssignmentRequestReprocessModel struct {
 
 func (r *accessPackageAssignmentRequestReprocessResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignment_request_reprocess"
+}
+
+// MoveState takes state from entitlement_assignment_request_reprocess, this type's name before the first
+// release, for a moved block.
+func (r *accessPackageAssignmentRequestReprocessResource) MoveState(ctx context.Context) []resource.StateMover {
+	return movedFrom(ctx, r, "entitlement_assignment_request_reprocess")
 }
 
 func (r *accessPackageAssignmentRequestReprocessResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -248,5 +249,72 @@ func TestAccAccessPackageAssignmentRequest_userUpdate(t *testing.T) {
 				return nil
 			},
 		}},
+	})
+}
+
+// wait_for and timeouts change how the provider follows the request, not the
+// request: a change is an in-place update that sends nothing and keeps what
+// Graph computed. (It used to fail with "Provider returned invalid result
+// object after apply … unknown value for assignment_id".)
+func TestAccAccessPackageAssignmentRequest_updateInPlace(t *testing.T) {
+	srv, p := asUser(t, uAlice)
+	steps := []string{
+		selfRequest,
+		selfRequest + "\n  wait_for = \"delivered\"",
+		selfRequest + "\n  wait_for = \"delivered\"\n  timeouts = { create = \"10m\", delete = \"5m\" }",
+	}
+	var ts []resource.TestStep
+	for i, body := range steps {
+		step := resource.TestStep{
+			Config: userRequestConfig(p, body),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(userReq, tfjsonpath.New("state"), knownvalue.StringExact("pendingApproval")),
+				statecheck.ExpectKnownValue(userReq, tfjsonpath.New("id"), knownvalue.StringRegexp(guidRE)),
+				expectCalls(srv, "POST /assignmentRequests", 0),
+			},
+		}
+		if i > 0 {
+			step.PreConfig = srv.ResetMetrics
+			step.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(userReq, plancheck.ResourceActionUpdate),
+			}}
+		} else {
+			step.ConfigStateChecks = step.ConfigStateChecks[:2]
+		}
+		ts = append(ts, step)
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: ts})
+}
+
+// The delete timeout bounds the destroy: with Graph slower than it, the
+// destroy fails in time instead of waiting for the default 30 minutes.
+func TestAccAccessPackageAssignmentRequest_deleteTimeout(t *testing.T) {
+	srv, p := asUser(t, uAlice)
+	body := selfRequest + "\n  timeouts = { delete = \"1s\" }"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: userRequestConfig(p, body)},
+			{
+				PreConfig: func() {
+					must(t, srv.SetFaults([]emulator.Fault{{Route: "GET /assignmentRequests/{id}", Latency: emulator.Duration{D: 5 * time.Second}}}))
+				},
+				Config:      p,
+				ExpectError: errRE(`(?s)Error deleting access package assignment request.*deadline exceeded`),
+			},
+			{
+				// Graph answers in time again: the destroy cancels the request.
+				PreConfig: func() { must(t, srv.SetFaults(nil)) },
+				Config:    p,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectRequest(srv, "userAdd", uAlice, func(r emulator.RequestView) error {
+						if r.State != "canceled" {
+							return fmt.Errorf("state %s, want canceled", r.State)
+						}
+						return nil
+					}),
+				},
+			},
+		},
 	})
 }

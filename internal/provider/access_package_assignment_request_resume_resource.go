@@ -18,6 +18,7 @@ import (
 )
 
 var (
+	_ resource.ResourceWithMoveState      = (*accessPackageAssignmentRequestResumeResource)(nil)
 	_ resource.ResourceWithConfigure      = (*accessPackageAssignmentRequestResumeResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*accessPackageAssignmentRequestResumeResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*accessPackageAssignmentRequestResumeResource)(nil)
@@ -48,6 +49,12 @@ type accessPackageAssignmentRequestResumeModel struct {
 
 func (r *accessPackageAssignmentRequestResumeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignment_request_resume"
+}
+
+// MoveState takes state from entitlement_assignment_request_resume, this type's name before the first
+// release, for a moved block.
+func (r *accessPackageAssignmentRequestResumeResource) MoveState(ctx context.Context) []resource.StateMover {
+	return movedFrom(ctx, r, "entitlement_assignment_request_resume")
 }
 
 func (r *accessPackageAssignmentRequestResumeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {

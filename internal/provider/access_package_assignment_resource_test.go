@@ -64,17 +64,9 @@ func TestAccAccessPackageAssignment_basic(t *testing.T) {
 				statecheck.ExpectKnownValue(res, tfjsonpath.New("target").AtMapKey("principal_name"), knownvalue.StringExact("alice@contoso.test")),
 				statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule").AtMapKey("expiration").AtMapKey("type"), knownvalue.StringExact("noExpiration")),
 				statecheck.ExpectKnownValue(res, tfjsonpath.New("request_id"), knownvalue.StringRegexp(guidRE)),
-			},
-			Check: func(s *terraform.State) error {
-				id := s.RootModule().Resources[res].Primary.ID
-				a, ok := srv.Assignment(id)
-				if !ok || a.State != "delivered" || a.TargetObjectID != uAlice || a.PolicyID != polDirect {
-					return fmt.Errorf("Graph holds %+v for id %s", a, id)
-				}
-				if adds := requestsOf(srv, "adminAdd", uAlice); len(adds) != 1 || adds[0].Justification != "acceptance test" {
-					return fmt.Errorf("adminAdd requests: %+v", adds)
-				}
-				return nil
+				expectTracksAssignment(srv, res, pkgSales, polDirect, uAlice),
+				expectDeliveredRequests(srv, "adminAdd", uAlice, 1),
+				expectRequest(srv, "adminAdd", uAlice, justified("acceptance test")),
 			},
 		}},
 	})
@@ -93,12 +85,8 @@ func TestAccAccessPackageAssignment_nationalCloud(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(res, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
 				statecheck.ExpectKnownValue(res, tfjsonpath.New("justification"), knownvalue.StringExact("acceptance test")),
-			},
-			Check: func(*terraform.State) error {
-				if adds := requestsOf(srv, "adminAdd", uAlice); len(adds) != 1 || adds[0].Justification != "" {
-					return fmt.Errorf("adminAdd requests: %+v", adds)
-				}
-				return nil
+				// The cloud has no justification property: none was sent.
+				expectRequest(srv, "adminAdd", uAlice, justified("")),
 			},
 		}},
 	})
@@ -125,13 +113,9 @@ func TestAccAccessPackageAssignment_updateSchedule(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(*terraform.State) error {
-					ups := requestsOf(srv, "adminUpdate", uBob)
-					live := liveAssignments(srv, pkgSales, uBob)
-					if len(ups) != 1 || ups[0].State != "delivered" || len(live) != 1 || live[0].End == nil || !live[0].End.Equal(time.Date(2031, 1, 31, 0, 0, 0, 0, time.UTC)) {
-						return fmt.Errorf("adminUpdate %+v, assignment %+v", ups, live)
-					}
-					return nil
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectDeliveredRequests(srv, "adminUpdate", uBob, 1),
+					expectAssignmentEnd(srv, pkgSales, uBob, time.Date(2031, 1, 31, 0, 0, 0, 0, time.UTC)),
 				},
 			},
 			{
@@ -143,14 +127,8 @@ func TestAccAccessPackageAssignment_updateSchedule(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule").AtMapKey("expiration").AtMapKey("duration"), knownvalue.StringExact("P3650D")),
-				},
-				Check: func(*terraform.State) error {
-					live := liveAssignments(srv, pkgSales, uBob)
-					want := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 3650)
-					if len(live) != 1 || live[0].End == nil || !live[0].End.Equal(want) || len(requestsOf(srv, "adminUpdate", uBob)) != 2 {
-						return fmt.Errorf("assignment after P3650D: %+v", live)
-					}
-					return nil
+					expectDeliveredRequests(srv, "adminUpdate", uBob, 2),
+					expectAssignmentEnd(srv, pkgSales, uBob, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 3650)),
 				},
 			},
 			{
@@ -160,11 +138,9 @@ func TestAccAccessPackageAssignment_updateSchedule(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(*terraform.State) error {
-					if n := srv.Count("POST /assignmentRequests"); n != 0 {
-						return fmt.Errorf("a justification change sent %d requests", n)
-					}
-					return nil
+				ConfigStateChecks: []statecheck.StateCheck{
+					// A justification change alone sends nothing.
+					expectCalls(srv, "POST /assignmentRequests", 0),
 				},
 			},
 		},
@@ -189,12 +165,8 @@ func TestAccAccessPackageAssignment_updateAnswers(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(*terraform.State) error {
-					ups := requestsOf(srv, "adminUpdate", uCarol)
-					if len(ups) != 1 || len(ups[0].Answers) != 2 || ups[0].Answers[0]["value"] != "AMER" || ups[0].Answers[1]["value"] != "CC-9999" {
-						return fmt.Errorf("adminUpdate answers: %+v", ups)
-					}
-					return nil
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectRequest(srv, "adminUpdate", uCarol, answered("AMER", "CC-9999")),
 				},
 			},
 			{
@@ -239,11 +211,9 @@ func TestAccAccessPackageAssignment_replaceTarget(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
-				Check: func(*terraform.State) error {
-					if len(liveAssignments(srv, pkgSales, uAlice)) != 0 || len(liveAssignments(srv, pkgSales, uBob)) != 1 {
-						return fmt.Errorf("after replacement: alice %d, bob %d live", len(liveAssignments(srv, pkgSales, uAlice)), len(liveAssignments(srv, pkgSales, uBob)))
-					}
-					return nil
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectLiveAssignments(srv, pkgSales, uAlice, 0),
+					expectTracksAssignment(srv, res, pkgSales, polDirect, uBob),
 				},
 			},
 		},
@@ -304,11 +274,9 @@ func TestAccAccessPackageAssignment_disappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionCreate),
 				}},
-				Check: func(*terraform.State) error {
-					if n := len(requestsOf(srv, "adminAdd", uAlice)); n != 2 || len(liveAssignments(srv, pkgSales, uAlice)) != 1 {
-						return fmt.Errorf("re-creation: %d adminAdd requests, %d live", n, len(liveAssignments(srv, pkgSales, uAlice)))
-					}
-					return nil
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectDeliveredRequests(srv, "adminAdd", uAlice, 2),
+					expectTracksAssignment(srv, res, pkgSales, polDirect, uAlice),
 				},
 			},
 		},

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -141,4 +142,22 @@ func progress(resp *action.InvokeResponse) func(*graph.Request) {
 			resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("assignment request %s: %s (%s)", q.ID, q.State, q.Status)})
 		}
 	}
+}
+
+// movedFrom lets a `moved` block carry state from the resource type's name
+// before the first release (Terraform 1.8 and later move state between
+// resource types). The schema is the same under both names, so the state
+// moves as it is.
+func movedFrom(ctx context.Context, r resource.Resource, oldType string) []resource.StateMover {
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	return []resource.StateMover{{
+		SourceSchema: &sr.Schema,
+		StateMover: func(_ context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
+			if req.SourceTypeName != oldType || !strings.HasSuffix(req.SourceProviderAddress, "/entitlement") || req.SourceState == nil {
+				return // not ours to move: the framework reports that no mover applies
+			}
+			resp.TargetState.Raw = req.SourceState.Raw
+		},
+	}}
 }

@@ -90,7 +90,7 @@ func newExampleRun(t *testing.T, srv *emulator.Server, url string, files ...stri
 		}
 	}
 	rc := filepath.Join(dir, ".terraformrc")
-	_ = os.WriteFile(rc, []byte("# empty\n"), 0o644)
+	must(t, os.WriteFile(rc, []byte("# empty\n"), 0o644))
 	// The provider runs in this process, not as Terraform's child: it reads
 	// this process's environment (so these tests are not parallel).
 	t.Setenv("ENTITLEMENT_GRAPH_URL", url)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
@@ -38,14 +39,9 @@ func TestAccResilience_adoptsWhatAnEarlierApplyRequested(t *testing.T) {
 		CheckDestroy:             checkDestroyed(srv, uAlice),
 		Steps: []resource.TestStep{{
 			Config: assignmentConfig(p, polDirect, uAlice, ""),
-			Check: func(s *terraform.State) error {
-				if err := exactly(srv, "adminAdd", uAlice, 1); err != nil {
-					return err
-				}
-				if live := liveAssignments(srv, pkgSales, uAlice); len(live) != 1 || live[0].ID != s.RootModule().Resources[res].Primary.ID {
-					return fmt.Errorf("state does not track the existing assignment: %+v", live)
-				}
-				return nil
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectDeliveredRequests(srv, "adminAdd", uAlice, 1),
+				expectTracksAssignment(srv, res, pkgSales, polDirect, uAlice),
 			},
 		}},
 	})
@@ -97,8 +93,8 @@ func TestAccResilience_replicationLagAfterCreate(t *testing.T) {
 		CheckDestroy:             checkDestroyed(srv, uCarol),
 		// The plan right after the apply must find the new assignment, not re-create it.
 		Steps: []resource.TestStep{{
-			Config: assignmentConfig(p, polDirect, uCarol, ""),
-			Check:  func(*terraform.State) error { return exactly(srv, "adminAdd", uCarol, 1) },
+			Config:            assignmentConfig(p, polDirect, uCarol, ""),
+			ConfigStateChecks: []statecheck.StateCheck{expectDeliveredRequests(srv, "adminAdd", uCarol, 1)},
 		}},
 	})
 }
