@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -249,153 +250,152 @@ type settings struct {
 	PageSize        *int      `json:"pageSize,omitempty"`
 }
 
-func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
-	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, controlPrefix), "/")
-	reply := func(status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		if v != nil {
-			_ = json.NewEncoder(w).Encode(v)
-		}
+// maxControlBody bounds a control request's body.
+const maxControlBody = 1 << 20
+
+func replyJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
 	}
-	fail := func(status int, err error) { reply(status, map[string]string{"error": err.Error()}) }
-	decode := func(v any) bool {
-		dec := json.NewDecoder(r.Body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
-			fail(400, fmt.Errorf("bad control body: %w", err))
-			return false
+}
+
+func replyError(w http.ResponseWriter, status int, err error) {
+	replyJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+// decodeControl reads a control's JSON body strictly; on failure it has
+// answered 400 (413 for a body over maxControlBody).
+func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxControlBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		status := http.StatusBadRequest
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			status = http.StatusRequestEntityTooLarge
 		}
-		return true
+		replyError(w, status, fmt.Errorf("bad control body: %w", err))
+		return false
 	}
-	switch {
-	case path == "metrics" && r.Method == http.MethodGet:
-		reply(200, s.Metrics())
-	case path == "metrics/reset" && r.Method == http.MethodPost:
-		s.ResetMetrics()
-		reply(204, nil)
-	case path == "reset" && r.Method == http.MethodPost:
-		if err := s.Reset(); err != nil {
-			fail(500, err)
-			return
-		}
-		reply(204, nil)
-	case path == "clock" && r.Method == http.MethodGet:
-		reply(200, map[string]string{"now": s.Now().Format(time.RFC3339Nano)})
-	case path == "clock" && r.Method == http.MethodPost:
-		var body struct {
-			Advance *Duration `json:"advance"`
-			Set     string    `json:"set"`
-		}
-		if !decode(&body) {
-			return
-		}
-		switch {
-		case body.Advance != nil:
-			s.AdvanceClock(body.Advance.D)
-		case body.Set != "":
-			t, err := time.Parse(time.RFC3339Nano, body.Set)
-			if err != nil {
-				fail(400, err)
-				return
-			}
-			s.SetClock(t)
-		default:
-			fail(400, fmt.Errorf(`send {"advance": "P15D"} or {"set": "2026-01-01T00:00:00Z"}`))
-			return
-		}
-		reply(200, map[string]string{"now": s.Now().Format(time.RFC3339Nano)})
-	case path == "faults" && r.Method == http.MethodGet:
-		reply(200, s.Faults())
-	case path == "faults" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+	return true
+}
+
+// done answers an error with status, or 204.
+func done(w http.ResponseWriter, status int, err error) {
+	if err != nil {
+		replyError(w, status, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// controlMux is the map of the test controls: Go's method-and-pattern mux
+// under /_emulator/.
+func (s *Server) controlMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.HandlerFunc) {
+		method, path, _ := strings.Cut(pattern, " ")
+		mux.HandleFunc(method+" "+controlPrefix+path, h)
+	}
+	handle("GET metrics", func(w http.ResponseWriter, _ *http.Request) { replyJSON(w, 200, s.Metrics()) })
+	handle("POST metrics/reset", func(w http.ResponseWriter, _ *http.Request) { s.ResetMetrics(); done(w, 0, nil) })
+	handle("POST reset", func(w http.ResponseWriter, _ *http.Request) { done(w, 500, s.Reset()) })
+	handle("GET clock", func(w http.ResponseWriter, _ *http.Request) { replyJSON(w, 200, s.clockBody()) })
+	handle("POST clock", s.postClock)
+	handle("GET faults", func(w http.ResponseWriter, _ *http.Request) { replyJSON(w, 200, s.Faults()) })
+	setFaults := func(w http.ResponseWriter, r *http.Request) {
 		var rules []Fault
-		if !decode(&rules) {
+		if !decodeControl(w, r, &rules) {
 			return
 		}
 		if err := s.SetFaults(rules); err != nil {
-			fail(400, err)
+			replyError(w, 400, err)
 			return
 		}
-		reply(200, s.Faults())
-	case path == "faults" && r.Method == http.MethodDelete:
-		_ = s.SetFaults(nil)
-		reply(204, nil)
-	case path == "behaviours" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		replyJSON(w, 200, s.Faults())
+	}
+	handle("POST faults", setFaults)
+	handle("PUT faults", setFaults)
+	handle("DELETE faults", func(w http.ResponseWriter, _ *http.Request) { done(w, 500, s.SetFaults(nil)) })
+	setBehaviours := func(w http.ResponseWriter, r *http.Request) {
 		var bs []Behaviour
-		if !decode(&bs) {
-			return
+		if decodeControl(w, r, &bs) {
+			done(w, 400, s.SetBehaviours(bs))
 		}
-		if err := s.SetBehaviours(bs); err != nil {
-			fail(400, err)
-			return
-		}
-		reply(204, nil)
-	case path == "behaviours" && r.Method == http.MethodDelete:
-		_ = s.SetBehaviours(nil)
-		reply(204, nil)
-	case path == "settings" && r.Method == http.MethodPost:
-		var st settings
-		if !decode(&st) {
-			return
-		}
-		s.mu.Lock()
-		if st.ConsistencyLag != nil {
-			s.lag = st.ConsistencyLag.D
-		}
-		if st.ProcessingDelay != nil {
-			s.opts.ProcessingDelay = st.ProcessingDelay.D
-		}
-		if st.DeliveryDelay != nil {
-			s.opts.DeliveryDelay = st.DeliveryDelay.D
-		}
-		if st.PageSize != nil && *st.PageSize > 0 {
-			s.opts.PageSize = *st.PageSize
-		}
-		s.mu.Unlock()
-		reply(204, nil)
-	case path == "tokens" && r.Method == http.MethodPost:
+	}
+	handle("POST behaviours", setBehaviours)
+	handle("PUT behaviours", setBehaviours)
+	handle("DELETE behaviours", func(w http.ResponseWriter, _ *http.Request) { done(w, 500, s.SetBehaviours(nil)) })
+	handle("POST settings", s.postSettings)
+	handle("POST tokens", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Token string `json:"token"`
 			Identity
 		}
-		if !decode(&body) {
-			return
+		if decodeControl(w, r, &body) {
+			done(w, 400, s.AddToken(body.Token, body.Identity))
 		}
-		if err := s.AddToken(body.Token, body.Identity); err != nil {
-			fail(400, err)
-			return
-		}
-		reply(204, nil)
-	case path == "requests" && r.Method == http.MethodGet:
-		reply(200, s.Requests())
-	case path == "assignments" && r.Method == http.MethodGet:
-		reply(200, s.Assignments())
-	case strings.HasPrefix(path, "requests/") && r.Method == http.MethodPost:
-		id, action, _ := strings.Cut(strings.TrimPrefix(path, "requests/"), "/")
-		var err error
-		switch action {
-		case "approve":
-			err = s.Approve(id)
-		case "deny":
-			err = s.Deny(id)
-		default:
-			fail(404, fmt.Errorf("unknown request control %q: use approve or deny", action))
-			return
-		}
-		if err != nil {
-			fail(400, err)
-			return
-		}
-		reply(204, nil)
-	case strings.HasPrefix(path, "assignments/") && strings.HasSuffix(path, "/expire") && r.Method == http.MethodPost:
-		if err := s.ExpireAssignment(strings.TrimSuffix(strings.TrimPrefix(path, "assignments/"), "/expire")); err != nil {
-			fail(404, err)
-			return
-		}
-		reply(204, nil)
-	default:
-		fail(404, fmt.Errorf("no emulator control %s %s", r.Method, r.URL.Path))
+	})
+	handle("GET requests", func(w http.ResponseWriter, _ *http.Request) { replyJSON(w, 200, s.Requests()) })
+	handle("GET assignments", func(w http.ResponseWriter, _ *http.Request) { replyJSON(w, 200, s.Assignments()) })
+	handle("POST requests/{id}/approve", func(w http.ResponseWriter, r *http.Request) { done(w, 400, s.Approve(r.PathValue("id"))) })
+	handle("POST requests/{id}/deny", func(w http.ResponseWriter, r *http.Request) { done(w, 400, s.Deny(r.PathValue("id"))) })
+	handle("POST assignments/{id}/expire", func(w http.ResponseWriter, r *http.Request) { done(w, 404, s.ExpireAssignment(r.PathValue("id"))) })
+	// Anything else: the mux's 404, or 405 with Allow for a known path.
+	return mux
+}
+
+func (s *Server) clockBody() map[string]string {
+	return map[string]string{"now": s.Now().Format(time.RFC3339Nano)}
+}
+
+func (s *Server) postClock(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Advance *Duration `json:"advance"`
+		Set     string    `json:"set"`
 	}
+	if !decodeControl(w, r, &body) {
+		return
+	}
+	switch {
+	case body.Advance != nil:
+		s.AdvanceClock(body.Advance.D)
+	case body.Set != "":
+		t, err := time.Parse(time.RFC3339Nano, body.Set)
+		if err != nil {
+			replyError(w, 400, err)
+			return
+		}
+		s.SetClock(t)
+	default:
+		replyError(w, 400, fmt.Errorf(`send {"advance": "P15D"} or {"set": "2026-01-01T00:00:00Z"}`))
+		return
+	}
+	replyJSON(w, 200, s.clockBody())
+}
+
+func (s *Server) postSettings(w http.ResponseWriter, r *http.Request) {
+	var st settings
+	if !decodeControl(w, r, &st) {
+		return
+	}
+	s.mu.Lock()
+	if st.ConsistencyLag != nil {
+		s.lag = st.ConsistencyLag.D
+	}
+	if st.ProcessingDelay != nil {
+		s.opts.ProcessingDelay = st.ProcessingDelay.D
+	}
+	if st.DeliveryDelay != nil {
+		s.opts.DeliveryDelay = st.DeliveryDelay.D
+	}
+	if st.PageSize != nil && *st.PageSize > 0 {
+		s.opts.PageSize = *st.PageSize
+	}
+	s.mu.Unlock()
+	done(w, 0, nil)
 }
 
 // AddAssignment makes an assignment out of band, as an administrator in the

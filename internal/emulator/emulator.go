@@ -79,6 +79,7 @@ type Server struct {
 	metrics    map[string]*RouteMetrics
 	rnd        *mrand.Rand
 	ident      identityState
+	controls   *http.ServeMux // the test controls under /_emulator/
 }
 
 // New returns an emulator with the given options, its fixture loaded.
@@ -106,6 +107,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("tenant id %q must be a GUID", opts.TenantID)
 	}
 	s := &Server{opts: opts}
+	s.controls = s.controlMux()
 	if err := s.Reset(); err != nil {
 		return nil, err
 	}
@@ -180,7 +182,7 @@ type response struct {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
-		s.serveControl(w, r)
+		s.controls.ServeHTTP(w, r)
 		return
 	}
 	if s.serveIdentity(w, r) {

@@ -268,7 +268,8 @@ func TestControlsOverHTTP(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	r, _ := e.c.SubmitAdd(ctx(t), addDirect(alice))
+	r, err := e.c.SubmitAdd(ctx(t), addDirect(alice))
+	must(t, err)
 	if st := post("settings", map[string]any{"deliveryDelay": "0s"}); st != 204 {
 		t.Fatalf("settings: %d", st)
 	}
@@ -305,7 +306,7 @@ func TestControlsOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	var metrics map[string]emulator.RouteMetrics
-	_ = json.NewDecoder(resp.Body).Decode(&metrics)
+	must(t, json.NewDecoder(resp.Body).Decode(&metrics))
 	resp.Body.Close()
 	if metrics["GET /assignments"].Throttled != 1 || metrics["POST /assignmentRequests"].Requests != 2 {
 		t.Fatalf("metrics: %v", metrics)
@@ -347,5 +348,38 @@ func BenchmarkScale(b *testing.B) {
 				benchGet(b, hs, srv.Token(), em+"/assignments?$top=100&$expand=target")
 			}
 		})
+	}
+}
+
+// The controls that name an object in their path, and the mux's answers to
+// a wrong method and an oversized body.
+func TestControlsWithPathValues(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	do := func(method, path, body string) int {
+		req, err := http.NewRequest(method, e.hs.URL+"/_emulator/"+path, strings.NewReader(body))
+		must(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	asg := e.submitAndSettle(addDirect(alice)).Assignment.ID
+	if st := do("POST", "assignments/"+asg+"/expire", ""); st != 204 {
+		t.Fatalf("expire: %d", st)
+	}
+	if a, ok := e.srv.Assignment(asg); !ok || a.State != "expired" {
+		t.Fatalf("after expire: %+v", a)
+	}
+	if st := do("POST", "assignments/00000000-0000-4000-8000-000000000000/expire", ""); st != 404 {
+		t.Fatalf("expire of an unknown assignment: %d", st)
+	}
+	if st := do("POST", "requests/00000000-0000-4000-8000-000000000000/approve", ""); st != 400 {
+		t.Fatalf("approve of an unknown request: %d", st)
+	}
+	if st := do("GET", "behaviours", ""); st != 405 {
+		t.Fatalf("GET behaviours: %d, want 405", st)
+	}
+	if st := do("POST", "faults", "["+strings.Repeat(" ", 2<<20)+"]"); st != 413 {
+		t.Fatalf("a 2 MiB control body: %d, want 413", st)
 	}
 }

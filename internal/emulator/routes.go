@@ -7,15 +7,120 @@ import (
 	"strings"
 )
 
+// route is one entry of the emulator's map of Graph.
 type route struct {
-	name   string // e.g. "GET /assignmentRequests/{id}", used by metrics and faults
+	method string
+	// pattern is the path after /v1.0, in segments: a literal matches
+	// case-insensitively, as Graph's segments do; {id} matches any one
+	// segment; a segment ending in "(*)" matches a function call by name,
+	// whatever its arguments.
+	pattern string
+	// name is what metrics and faults call the route, e.g.
+	// "GET /assignmentRequests/{id}" (the path after entitlementManagement).
+	name   string
 	handle func(s *Server, c *call) (*response, *graphError)
+	// globalOnly routes exist only in the global cloud's v1.0.
+	globalOnly bool
 }
 
 const emPrefix = "identitygovernance/entitlementmanagement/"
 
-// route finds the handler for a method and path. Path segments match
-// case-insensitively, as Graph's do.
+const em = "identityGovernance/entitlementManagement"
+
+// seed is a handler of a seeding collection (catalogs, access packages,
+// policies): documented create, get and list.
+func seed(coll string, h func(*Server, *call, string) (*response, *graphError)) func(*Server, *call) (*response, *graphError) {
+	return func(s *Server, c *call) (*response, *graphError) { return h(s, c, coll) }
+}
+
+// notAllowed answers a method Graph does not offer on a route, saying what to do instead.
+func notAllowed(what string) func(*Server, *call) (*response, *graphError) {
+	return func(_ *Server, c *call) (*response, *graphError) {
+		return nil, errf(405, "MethodNotAllowed", "%s is not supported on %s: %s", c.r.Method, strings.Join(c.segs, "/"), what)
+	}
+}
+
+const postARequest = "create, update and remove assignments by posting an assignment request."
+
+// routes is the emulator's map of Graph v1.0: every method and path it
+// serves, with the name metrics and faults use and the handler. When two
+// patterns match a path, the one with more literal segments wins
+// (assignmentRequests/$count over assignmentRequests/{id}).
+var routes = []route{
+	{"GET", "users", "GET /users", (*Server).listUsers, false},
+	{"POST", "users", "POST /users", (*Server).postUser, false},
+	{"GET", "users/{id}", "GET /users/{id}", (*Server).getUser, false},
+
+	{"GET", em + "/catalogs", "GET /catalogs", seed("catalogs", (*Server).listSeed), false},
+	{"POST", em + "/catalogs", "POST /catalogs", seed("catalogs", (*Server).postSeed), false},
+	{"GET", em + "/catalogs/{id}", "GET /catalogs/{id}", seed("catalogs", (*Server).getSeed), false},
+	{"GET", em + "/accessPackages", "GET /accessPackages", seed("accesspackages", (*Server).listSeed), false},
+	{"POST", em + "/accessPackages", "POST /accessPackages", seed("accesspackages", (*Server).postSeed), false},
+	{"GET", em + "/accessPackages/{id}", "GET /accessPackages/{id}", seed("accesspackages", (*Server).getSeed), false},
+	{"GET", em + "/assignmentPolicies", "GET /assignmentPolicies", seed("assignmentpolicies", (*Server).listSeed), false},
+	{"POST", em + "/assignmentPolicies", "POST /assignmentPolicies", seed("assignmentpolicies", (*Server).postSeed), false},
+	{"GET", em + "/assignmentPolicies/{id}", "GET /assignmentPolicies/{id}", seed("assignmentpolicies", (*Server).getSeed), false},
+
+	{"POST", em + "/assignmentRequests", "POST /assignmentRequests", (*Server).postAssignmentRequest, false},
+	{"GET", em + "/assignmentRequests", "GET /assignmentRequests", (*Server).listRequests, false},
+	{"GET", em + "/assignmentRequests/$count", "GET /assignmentRequests/$count", (*Server).countRequests, false},
+	{"GET", em + "/assignmentRequests/filterByCurrentUser(*)", "GET /assignmentRequests/filterByCurrentUser", (*Server).requestsForCurrentUser, false},
+	{"GET", em + "/assignmentRequests/{id}", "GET /assignmentRequests/{id}", (*Server).getRequest, false},
+	{"DELETE", em + "/assignmentRequests/{id}", "DELETE /assignmentRequests/{id}", (*Server).deleteRequest, false},
+	{"PATCH", em + "/assignmentRequests/{id}", "PATCH /assignmentRequests/{id}", notAllowed(postARequest), false},
+	{"POST", em + "/assignmentRequests/{id}/cancel", "POST /assignmentRequests/{id}/cancel", (*Server).cancelRequest, false},
+	{"POST", em + "/assignmentRequests/{id}/reprocess", "POST /assignmentRequests/{id}/reprocess", (*Server).reprocessRequest, false},
+	{"POST", em + "/assignmentRequests/{id}/resume", "POST /assignmentRequests/{id}/resume", (*Server).resumeRequest, true},
+	{"GET", em + "/assignmentRequests/{id}/accessPackage", "GET /assignmentRequests/{id}/accessPackage", (*Server).requestNavigation, false},
+	{"GET", em + "/assignmentRequests/{id}/assignment", "GET /assignmentRequests/{id}/assignment", (*Server).requestNavigation, false},
+	{"GET", em + "/assignmentRequests/{id}/requestor", "GET /assignmentRequests/{id}/requestor", (*Server).requestNavigation, false},
+
+	{"GET", em + "/assignments", "GET /assignments", (*Server).listAssignments, false},
+	{"POST", em + "/assignments", "POST /assignments", notAllowed(postARequest), false},
+	{"GET", em + "/assignments/$count", "GET /assignments/$count", (*Server).countAssignments, false},
+	{"GET", em + "/assignments/filterByCurrentUser(*)", "GET /assignments/filterByCurrentUser", (*Server).assignmentsForCurrentUser, false},
+	{"GET", em + "/assignments/additionalAccess(*)", "GET /assignments/additionalAccess", (*Server).additionalAccess, false},
+	{"GET", em + "/assignments/{id}", "GET /assignments/{id}", (*Server).getAssignment, false},
+	{"PATCH", em + "/assignments/{id}", "PATCH /assignments/{id}", notAllowed(postARequest), false},
+	{"DELETE", em + "/assignments/{id}", "DELETE /assignments/{id}", notAllowed(postARequest), false},
+	{"POST", em + "/assignments/{id}/reprocess", "POST /assignments/{id}/reprocess", (*Server).reprocessAssignment, false},
+	{"GET", em + "/assignments/{id}/accessPackage", "GET /assignments/{id}/accessPackage", (*Server).assignmentNavigation, false},
+	{"GET", em + "/assignments/{id}/assignmentPolicy", "GET /assignments/{id}/assignmentPolicy", (*Server).assignmentNavigation, false},
+	{"GET", em + "/assignments/{id}/target", "GET /assignments/{id}/target", (*Server).assignmentNavigation, false},
+}
+
+// match scores how a pattern fits path segments: -1 for no match, else the
+// number of literal segments.
+func match(pattern string, segs []string) int {
+	ps := strings.Split(pattern, "/")
+	if len(ps) != len(segs) {
+		return -1
+	}
+	score := 0
+	for i, p := range ps {
+		seg := lower(segs[i])
+		switch {
+		case p == "{id}":
+			if seg == "" {
+				return -1
+			}
+		case strings.HasSuffix(p, "(*)"):
+			if !strings.HasPrefix(seg, lower(strings.TrimSuffix(p, "*)"))) {
+				return -1
+			}
+			score++
+		default:
+			if seg != lower(p) {
+				return -1
+			}
+			score++
+		}
+	}
+	return score
+}
+
+// route finds the route for a method and path, and the path segments its
+// handler reads (after entitlementManagement for its routes).
 func (s *Server) route(method, path string) (*route, []string, *graphError) {
 	p := strings.Trim(path, "/")
 	ver, rest, _ := strings.Cut(p, "/")
@@ -27,113 +132,37 @@ func (s *Server) route(method, path string) (*route, []string, *graphError) {
 		return nil, nil, errf(404, "NotFound", "Unknown API version in '%s': use /v1.0.", path)
 	}
 	segs := strings.Split(rest, "/")
-	lr := lower(rest)
-	n := len(segs)
-	mk := func(name string, h func(*Server, *call) (*response, *graphError)) (*route, []string, *graphError) {
-		return &route{name: method + " " + name, handle: h}, segs, nil
-	}
-	notAllowed := func(name string) (*route, []string, *graphError) {
-		return &route{name: method + " " + name, handle: func(*Server, *call) (*response, *graphError) {
-			return nil, errf(405, "MethodNotAllowed", "%s is not supported on %s: create, update and remove assignments by posting an assignment request.", method, name)
-		}}, segs, nil
-	}
-
-	if lower(segs[0]) == "users" {
-		switch {
-		case n == 1 && method == "GET":
-			return mk("/users", (*Server).listUsers)
-		case n == 1 && method == "POST":
-			return mk("/users", (*Server).postUser)
-		case n == 2 && method == "GET":
-			return mk("/users/{id}", (*Server).getUser)
-		}
-		return nil, segs, errf(405, "MethodNotAllowed", "%s %s is not supported by the emulator.", method, path)
-	}
-	if !strings.HasPrefix(lr+"/", emPrefix) {
+	lr := lower(rest) + "/"
+	if lower(segs[0]) != "users" && !strings.HasPrefix(lr, emPrefix) {
 		return nil, segs, badRequest("Resource not found for the segment '%s'.", segs[0])
 	}
-	segs = segs[2:]
-	n = len(segs)
-	if n == 0 || segs[0] == "" {
+	if lr == emPrefix || lr == emPrefix+"/" {
 		return nil, segs, badRequest("The emulator has no handler for the entitlementManagement root.")
 	}
-	coll := lower(segs[0])
-	// Seeding collections: documented create, get and list.
-	for _, sc := range []struct{ key, name string }{{"catalogs", "/catalogs"}, {"accesspackages", "/accessPackages"}, {"assignmentpolicies", "/assignmentPolicies"}} {
-		if coll != sc.key {
+	var best *route
+	bestScore, pathMatched := -1, false
+	for i := range routes {
+		rt := &routes[i]
+		sc := match(rt.pattern, segs)
+		if sc < 0 || (rt.globalOnly && !s.global()) {
 			continue
 		}
-		switch {
-		case n == 1 && method == "GET":
-			return mk(sc.name, func(s *Server, c *call) (*response, *graphError) { return s.listSeed(c, sc.key) })
-		case n == 1 && method == "POST":
-			return mk(sc.name, func(s *Server, c *call) (*response, *graphError) { return s.postSeed(c, sc.key) })
-		case n == 2 && method == "GET":
-			return mk(sc.name+"/{id}", func(s *Server, c *call) (*response, *graphError) { return s.getSeed(c, sc.key) })
-		}
-		return nil, segs, errf(405, "MethodNotAllowed", "%s %s is not supported by the emulator.", method, path)
-	}
-	switch coll {
-	case "assignmentrequests":
-		switch {
-		case n == 1 && method == "POST":
-			return mk("/assignmentRequests", func(s *Server, c *call) (*response, *graphError) { return s.postAssignmentRequest(c) })
-		case n == 1 && method == "GET":
-			return mk("/assignmentRequests", (*Server).listRequests)
-		case n == 2 && lower(segs[1]) == "$count" && method == "GET":
-			return mk("/assignmentRequests/$count", (*Server).countRequests)
-		case n == 2 && strings.HasPrefix(lower(segs[1]), "filterbycurrentuser(") && method == "GET":
-			return mk("/assignmentRequests/filterByCurrentUser", (*Server).requestsForCurrentUser)
-		case n == 2 && method == "GET":
-			return mk("/assignmentRequests/{id}", (*Server).getRequest)
-		case n == 2 && method == "DELETE":
-			return mk("/assignmentRequests/{id}", (*Server).deleteRequest)
-		case n == 2 && method == "PATCH":
-			return notAllowed("/assignmentRequests/{id}")
-		case n == 3 && method == "POST":
-			switch lower(segs[2]) {
-			case "cancel":
-				return mk("/assignmentRequests/{id}/cancel", (*Server).cancelRequest)
-			case "reprocess":
-				return mk("/assignmentRequests/{id}/reprocess", (*Server).reprocessRequest)
-			case "resume":
-				if !s.global() {
-					return nil, segs, badRequest("Resource not found for the segment 'resume'.")
-				}
-				return mk("/assignmentRequests/{id}/resume", (*Server).resumeRequest)
-			}
-		case n == 3 && method == "GET":
-			switch lower(segs[2]) {
-			case "accesspackage", "assignment", "requestor":
-				return mk("/assignmentRequests/{id}/"+segs[2], (*Server).requestNavigation)
-			}
-		}
-	case "assignments":
-		switch {
-		case n == 1 && method == "GET":
-			return mk("/assignments", (*Server).listAssignments)
-		case n == 1 && method == "POST":
-			return notAllowed("/assignments")
-		case n == 2 && lower(segs[1]) == "$count" && method == "GET":
-			return mk("/assignments/$count", (*Server).countAssignments)
-		case n == 2 && strings.HasPrefix(lower(segs[1]), "filterbycurrentuser(") && method == "GET":
-			return mk("/assignments/filterByCurrentUser", (*Server).assignmentsForCurrentUser)
-		case n == 2 && strings.HasPrefix(lower(segs[1]), "additionalaccess(") && method == "GET":
-			return mk("/assignments/additionalAccess", (*Server).additionalAccess)
-		case n == 2 && method == "GET":
-			return mk("/assignments/{id}", (*Server).getAssignment)
-		case n == 2 && (method == "PATCH" || method == "DELETE"):
-			return notAllowed("/assignments/{id}")
-		case n == 3 && method == "POST" && lower(segs[2]) == "reprocess":
-			return mk("/assignments/{id}/reprocess", (*Server).reprocessAssignment)
-		case n == 3 && method == "GET":
-			switch lower(segs[2]) {
-			case "accesspackage", "assignmentpolicy", "target":
-				return mk("/assignments/{id}/"+segs[2], (*Server).assignmentNavigation)
-			}
+		pathMatched = true
+		if rt.method == method && sc > bestScore {
+			best, bestScore = rt, sc
 		}
 	}
-	return nil, segs, badRequest("Resource not found for the segment '%s' (%s %s).", segs[len(segs)-1], method, path)
+	handlerSegs := segs
+	if strings.HasPrefix(lr, emPrefix) {
+		handlerSegs = segs[2:]
+	}
+	switch {
+	case best != nil:
+		return best, handlerSegs, nil
+	case pathMatched:
+		return nil, handlerSegs, errf(405, "MethodNotAllowed", "%s %s is not supported by the emulator.", method, path)
+	}
+	return nil, handlerSegs, badRequest("Resource not found for the segment '%s' (%s %s).", segs[len(segs)-1], method, path)
 }
 
 // ---- query options ---------------------------------------------------------------------
