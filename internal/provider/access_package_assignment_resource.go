@@ -554,22 +554,6 @@ func (r *accessPackageAssignmentResource) recordCreated(ctx context.Context, m *
 	}
 }
 
-// recordAssignment copies an assignment's state, target and schedule into the model.
-func recordAssignment(ctx context.Context, m *accessPackageAssignmentModel, a *graph.Assignment, diags *diag.Diagnostics) {
-	m.State = types.StringValue(a.State)
-	m.Status = types.StringValue(a.Status)
-	if a.Target != nil {
-		m.Target = flattenTarget(a.Target)
-	} else if m.Target.IsUnknown() {
-		m.Target = types.ObjectNull(targetAttrTypes)
-	}
-	if a.Schedule != nil {
-		s, d := mergeSchedule(ctx, m.Schedule, a.Schedule)
-		diags.Append(d...)
-		m.Schedule = s
-	}
-}
-
 // outcomeDiagnostics reports how a followed request ended.
 func outcomeDiagnostics(diags *diag.Diagnostics, verb string, q *graph.Request, requestID string, werr error, tracked bool) {
 	summary := "Error " + verb + " access package assignment"

@@ -13,8 +13,8 @@ import (
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 )
 
-// The checks of a configuration against its assignment policy, shared by the
-// resources that send answers, justifications and schedules.
+// The answers of a configuration, checked against its assignment policy's
+// questions, shared by the resources that send answers.
 
 // resolveAnswers turns the configured answers into Graph answers, reading
 // the policy's questions once to know each one's type and to say clearly,
@@ -69,36 +69,4 @@ func answersFor(pol *graph.Policy, ams []answerModel) []graph.Answer {
 			Value: a.Value.ValueString(), DisplayValue: a.DisplayValue.ValueString()})
 	}
 	return out
-}
-
-// checkAgainstPolicy finds what a user's request lacks for its policy: a
-// required justification, a custom schedule the policy does not allow, a
-// required question left unanswered (the v1.0 create page: what each request
-// type needs).
-func checkAgainstPolicy(ctx context.Context, pol *graph.Policy, m accessPackageAssignmentRequestModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if pol.JustificationRequired && !m.Justification.IsUnknown() && strings.TrimSpace(m.Justification.ValueString()) == "" {
-		diags.AddAttributeError(path.Root("justification"), "Justification required",
-			fmt.Sprintf("Policy %s requires requestors to give a justification.", pol.ID))
-	}
-	if !pol.AllowCustomSchedule && !m.Schedule.IsNull() {
-		diags.AddAttributeError(path.Root("schedule"), "Custom schedule not allowed",
-			fmt.Sprintf("Policy %s does not let requestors choose when access starts or ends; leave schedule out, and the policy's expiration applies.", pol.ID))
-	}
-	if m.Answers.IsUnknown() {
-		return diags
-	}
-	ams, d := expandAnswers(ctx, m.Answers)
-	diags.Append(d...)
-	answered := map[string]bool{}
-	for _, a := range ams {
-		answered[strings.ToLower(a.QuestionID.ValueString())] = true
-	}
-	for _, q := range pol.Questions {
-		if q.Required && !answered[strings.ToLower(q.ID)] {
-			diags.AddAttributeError(path.Root("answers"), "Required question not answered",
-				fmt.Sprintf("Policy %s requires an answer to question %s (%q).", pol.ID, q.ID, q.Text))
-		}
-	}
-	return diags
 }

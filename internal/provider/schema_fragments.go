@@ -317,3 +317,20 @@ func expirationEquivalent(em expirationModel, g *graph.Schedule) bool {
 	}
 	return false
 }
+
+// recordAssignment copies an assignment (read by the resource or listed by
+// the list resource)'s state, target and schedule into the model.
+func recordAssignment(ctx context.Context, m *accessPackageAssignmentModel, a *graph.Assignment, diags *diag.Diagnostics) {
+	m.State = types.StringValue(a.State)
+	m.Status = types.StringValue(a.Status)
+	if a.Target != nil {
+		m.Target = flattenTarget(a.Target)
+	} else if m.Target.IsUnknown() {
+		m.Target = types.ObjectNull(targetAttrTypes)
+	}
+	if a.Schedule != nil {
+		s, d := mergeSchedule(ctx, m.Schedule, a.Schedule)
+		diags.Append(d...)
+		m.Schedule = s
+	}
+}
