@@ -33,14 +33,11 @@ func seed(coll string, h func(*Server, *call, string) (*response, *graphError)) 
 	return func(s *Server, c *call) (*response, *graphError) { return h(s, c, coll) }
 }
 
-// notAllowed answers a method Graph does not offer on a route, saying what to do instead.
-func notAllowed(what string) func(*Server, *call) (*response, *graphError) {
-	return func(_ *Server, c *call) (*response, *graphError) {
-		return nil, errf(405, "MethodNotAllowed", "%s is not supported on %s: %s", c.r.Method, strings.Join(c.segs, "/"), what)
-	}
+// postARequest answers the methods the SDK generates for assignments but
+// Graph does not document: changes to assignments go through requests.
+func postARequest(_ *Server, c *call) (*response, *graphError) {
+	return nil, errf(405, "MethodNotAllowed", "%s is not supported on %s: create, update and remove assignments by posting an assignment request.", c.r.Method, strings.Join(c.segs, "/"))
 }
-
-const postARequest = "create, update and remove assignments by posting an assignment request."
 
 // routes is the emulator's map of Graph v1.0: every method and path it
 // serves, with the name metrics and faults use and the handler. When two
@@ -67,7 +64,7 @@ var routes = []route{
 	{"GET", em + "/assignmentRequests/filterByCurrentUser(*)", "GET /assignmentRequests/filterByCurrentUser", (*Server).requestsForCurrentUser, false},
 	{"GET", em + "/assignmentRequests/{id}", "GET /assignmentRequests/{id}", (*Server).getRequest, false},
 	{"DELETE", em + "/assignmentRequests/{id}", "DELETE /assignmentRequests/{id}", (*Server).deleteRequest, false},
-	{"PATCH", em + "/assignmentRequests/{id}", "PATCH /assignmentRequests/{id}", notAllowed(postARequest), false},
+	{"PATCH", em + "/assignmentRequests/{id}", "PATCH /assignmentRequests/{id}", postARequest, false},
 	{"POST", em + "/assignmentRequests/{id}/cancel", "POST /assignmentRequests/{id}/cancel", (*Server).cancelRequest, false},
 	{"POST", em + "/assignmentRequests/{id}/reprocess", "POST /assignmentRequests/{id}/reprocess", (*Server).reprocessRequest, false},
 	{"POST", em + "/assignmentRequests/{id}/resume", "POST /assignmentRequests/{id}/resume", (*Server).resumeRequest, true},
@@ -76,13 +73,13 @@ var routes = []route{
 	{"GET", em + "/assignmentRequests/{id}/requestor", "GET /assignmentRequests/{id}/requestor", (*Server).requestNavigation, false},
 
 	{"GET", em + "/assignments", "GET /assignments", (*Server).listAssignments, false},
-	{"POST", em + "/assignments", "POST /assignments", notAllowed(postARequest), false},
+	{"POST", em + "/assignments", "POST /assignments", postARequest, false},
 	{"GET", em + "/assignments/$count", "GET /assignments/$count", (*Server).countAssignments, false},
 	{"GET", em + "/assignments/filterByCurrentUser(*)", "GET /assignments/filterByCurrentUser", (*Server).assignmentsForCurrentUser, false},
 	{"GET", em + "/assignments/additionalAccess(*)", "GET /assignments/additionalAccess", (*Server).additionalAccess, false},
 	{"GET", em + "/assignments/{id}", "GET /assignments/{id}", (*Server).getAssignment, false},
-	{"PATCH", em + "/assignments/{id}", "PATCH /assignments/{id}", notAllowed(postARequest), false},
-	{"DELETE", em + "/assignments/{id}", "DELETE /assignments/{id}", notAllowed(postARequest), false},
+	{"PATCH", em + "/assignments/{id}", "PATCH /assignments/{id}", postARequest, false},
+	{"DELETE", em + "/assignments/{id}", "DELETE /assignments/{id}", postARequest, false},
 	{"POST", em + "/assignments/{id}/reprocess", "POST /assignments/{id}/reprocess", (*Server).reprocessAssignment, false},
 	{"GET", em + "/assignments/{id}/accessPackage", "GET /assignments/{id}/accessPackage", (*Server).assignmentNavigation, false},
 	{"GET", em + "/assignments/{id}/assignmentPolicy", "GET /assignments/{id}/assignmentPolicy", (*Server).assignmentNavigation, false},

@@ -56,8 +56,8 @@ func expectLiveAssignments(srv *emulator.Server, pkg, target string, n int) stat
 	}}
 }
 
-// expectTracksAssignment: the resource's id is the target's one live
-// assignment of the package in Graph, delivered under the policy.
+// expectTracksAssignment: the resource's id is the target's one
+// live assignment of the package in Graph, delivered under the policy.
 func expectTracksAssignment(srv *emulator.Server, addr, pkg, policy, target string) statecheck.StateCheck {
 	return graphCheck{fmt.Sprintf("%s tracks the live assignment of %s", addr, target), func(s *tfjson.State) error {
 		id, err := stateID(s, addr)
