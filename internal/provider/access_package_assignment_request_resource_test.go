@@ -81,10 +81,9 @@ func TestAccAccessPackageAssignmentRequest_approved(t *testing.T) {
 			{
 				// An approver approves in Entra; the next refresh sees the access delivered.
 				PreConfig: func() {
-					r, _ := onlyRequest(srv, "userAdd")
-					if err := srv.Approve(r.ID); err != nil {
-						t.Error(err)
-					}
+					r, err := onlyRequest(srv, "userAdd")
+					must(t, err)
+					must(t, srv.Approve(r.ID))
 				},
 				Config: userRequestConfig(p, selfRequest),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -104,7 +103,8 @@ func TestAccAccessPackageAssignmentRequest_deniedAndCanceled(t *testing.T) {
 			{Config: userRequestConfig(p, selfRequest)},
 			{
 				PreConfig: func() {
-					r, _ := onlyRequest(srv, "userAdd")
+					r, err := onlyRequest(srv, "userAdd")
+					must(t, err)
 					must(t, srv.Deny(r.ID))
 				},
 				Config: userRequestConfig(p, selfRequest),
@@ -144,12 +144,14 @@ func TestAccAccessPackageAssignmentRequest_onBehalf(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: userRequestConfig(p, body),
-			Check: func(*terraform.State) error {
-				r, err := onlyRequest(srv, "userAdd")
-				if err != nil || r.TargetObjectID != uBob || r.State != "pendingApproval" {
-					return fmt.Errorf("request %+v: %w", r, err)
-				}
-				return nil
+			ConfigStateChecks: []statecheck.StateCheck{
+				// A manager's request for a direct report: Bob is the target.
+				expectRequest(srv, "userAdd", uBob, func(r emulator.RequestView) error {
+					if r.State != "pendingApproval" {
+						return fmt.Errorf("state %s, want pendingApproval", r.State)
+					}
+					return nil
+				}),
 			},
 		}},
 	})

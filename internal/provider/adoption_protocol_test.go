@@ -178,11 +178,12 @@ func TestAdoptionScale(t *testing.T) {
 		t.Fatalf("ReadDataSource: %v %s", err, diagText(resp.Diagnostics))
 	}
 	dsTime, dsCalls := time.Since(start), srv.Count("GET /assignments")
-	v, _ := resp.State.Unmarshal(ds.ValueType())
+	v, err := resp.State.Unmarshal(ds.ValueType())
+	must(t, err)
 	var m map[string]tftypes.Value
-	_ = v.As(&m)
+	must(t, v.As(&m))
 	var ids []tftypes.Value
-	_ = m["ids"].As(&ids)
+	must(t, m["ids"].As(&ids))
 	if len(ids) != n || dsCalls != n/100 || len(srv.Metrics()) != 1 {
 		t.Fatalf("data source: %d ids with %d list calls (%v)", len(ids), dsCalls, srv.Metrics())
 	}

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
@@ -170,9 +172,34 @@ resource "entitlement_access_package_assignment" "c" {
 
 // effective counts the calls of a route that Graph carried out: answered
 // with the success status, or dropped after the change was committed.
-func effective(srv *emulator.Server, route string, status int) int {
-	m := srv.Metrics()[route]
-	return m.ByStatus[status] + m.Dropped
+// expectEffectiveCalls: exactly n calls to route took effect, answered with
+// status or committed with their answer dropped: no action ran twice.
+func expectEffectiveCalls(srv *emulator.Server, route string, status, n int) statecheck.StateCheck {
+	return graphCheck{fmt.Sprintf("%d effective call(s) to %s", n, route), func(*tfjson.State) error {
+		m := srv.Metrics()[route]
+		if got := m.ByStatus[status] + m.Dropped; got != n {
+			return fmt.Errorf("%d took effect", got)
+		}
+		return nil
+	}}
+}
+
+// expectEachLive: every user has one live assignment of the sales package.
+func expectEachLive(srv *emulator.Server, users []string) []statecheck.StateCheck {
+	checks := make([]statecheck.StateCheck, 0, len(users))
+	for _, u := range users {
+		checks = append(checks, expectLiveAssignments(srv, pkgSales, u, 1))
+	}
+	return checks
+}
+
+// expectRequestStates: every request named is in this state.
+func expectRequestStates(srv *emulator.Server, ids []string, state string) []statecheck.StateCheck {
+	checks := make([]statecheck.StateCheck, 0, len(ids))
+	for _, id := range ids {
+		checks = append(checks, expectRequestState(srv, id, state))
+	}
+	return checks
 }
 
 func chaosReprocess(t *testing.T, run, size int) {
@@ -200,17 +227,7 @@ resource "entitlement_access_package_assignment_request_reprocess" "c" {
   request_id = local.ids[count.index]
 }
 `, hclList(ids)),
-			Check: func(*terraform.State) error {
-				for _, id := range ids {
-					if r := requestByID(srv, id); r.State != "delivered" {
-						return fmt.Errorf("request %s is %s", id, r.State)
-					}
-				}
-				if n := effective(srv, reprocessURL, 202); n != len(ids) {
-					return fmt.Errorf("%d reprocess calls took effect, want %d", n, len(ids))
-				}
-				return nil
-			},
+			ConfigStateChecks: append(expectRequestStates(srv, ids, "delivered"), expectEffectiveCalls(srv, reprocessURL, 202, len(ids))),
 		}},
 	})
 }
@@ -237,17 +254,8 @@ resource "entitlement_access_package_assignment_request_resume" "c" {
   stage      = "assignmentRequestCreated"
 }
 `, hclList(ids)),
-			Check: func(*terraform.State) error {
-				for i, id := range ids {
-					if r := requestByID(srv, id); r.State != "delivered" || len(liveAssignments(srv, pkgSales, users[i])) != 1 {
-						return fmt.Errorf("request %s is %s", id, r.State)
-					}
-				}
-				if n := effective(srv, "POST /assignmentRequests/{id}/resume", 204); n != len(ids) {
-					return fmt.Errorf("%d resume calls took effect, want %d", n, len(ids))
-				}
-				return nil
-			},
+			ConfigStateChecks: append(append(expectRequestStates(srv, ids, "delivered"), expectEffectiveCalls(srv, "POST /assignmentRequests/{id}/resume", 204, len(ids))),
+				expectEachLive(srv, users)...),
 		}},
 	})
 }

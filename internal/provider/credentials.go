@@ -197,179 +197,222 @@ func (ae authEnv) clientOptions() azcore.ClientOptions {
 
 // resolveCredential picks and builds the credential (see the order above).
 func resolveCredential(m authModel, ae authEnv) (*credentialPlan, *configError) {
-	tenant := firstSet(m.TenantID, "ARM_TENANT_ID")
-	client := firstSet(m.ClientID, "ARM_CLIENT_ID")
-	if client == "" {
+	c := &credentialContext{m: m, ae: ae, tenant: firstSet(m.TenantID, "ARM_TENANT_ID"), client: firstSet(m.ClientID, "ARM_CLIENT_ID")}
+	if c.client == "" {
 		if p := firstSet(m.ClientIDFilePath, "ARM_CLIENT_ID_FILE_PATH"); p != "" {
 			v, err := readSecretFile(p, "the client id")
 			if err != nil {
 				return nil, cfgErr("client_id_file_path", "Cannot read client_id_file_path", "%v", err)
 			}
-			client = v
+			c.client = v
 		}
 	}
-	need := func(method string, pairs ...[2]string) *configError {
-		var missing []string
-		for _, p := range pairs {
-			if p[0] == "" {
-				missing = append(missing, p[1])
-			}
+	for _, method := range credentialMethods {
+		if plan, cerr, applies := method(c); applies || cerr != nil {
+			return plan, cerr
 		}
-		if len(missing) == 0 {
-			return nil
-		}
-		return cfgErr("", "Incomplete "+method+" credential",
-			"Authenticating with a %s needs %s. Missing: %s.", method, joinNames(pairs), strings.Join(missing, ", "))
 	}
-	tenantPair := [2]string{tenant, "tenant_id (ARM_TENANT_ID)"}
-	clientPair := [2]string{client, "client_id (ARM_CLIENT_ID)"}
+	return nil, cfgErr("", "No credentials",
+		"use_cli is false and no other credential is configured. Configure one of: access_token; a client certificate or secret with client_id and tenant_id; use_oidc; use_aks_workload_identity; use_msi.")
+}
 
-	// 2. Client certificate.
+// credentialContext is what every method starts from: the configuration, the
+// authentication environment, and the tenant and client ids.
+type credentialContext struct {
+	m              authModel
+	ae             authEnv
+	tenant, client string
+}
+
+func (c *credentialContext) tenantPair() [2]string { return [2]string{c.tenant, "tenant_id (ARM_TENANT_ID)"} }
+func (c *credentialContext) clientPair() [2]string { return [2]string{c.client, "client_id (ARM_CLIENT_ID)"} }
+
+// need reports the settings a method lacks: pairs of a value and its name.
+func need(method string, pairs ...[2]string) *configError {
+	var missing []string
+	for _, p := range pairs {
+		if p[0] == "" {
+			missing = append(missing, p[1])
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return cfgErr("", "Incomplete "+method+" credential",
+		"Authenticating with a %s needs %s. Missing: %s.", method, joinNames(pairs), strings.Join(missing, ", "))
+}
+
+// credentialMethods are tried in the documented order after access_token.
+// The first whose settings are present decides: applies is true (or an error
+// is returned), and the provider never falls through to the next method.
+var credentialMethods = []func(*credentialContext) (plan *credentialPlan, err *configError, applies bool){
+	certificateCredential, secretCredential, oidcMethod, aksCredential, managedIdentityCredential, cliCredential,
+}
+
+// certificateCredential is method 2: a client certificate.
+func certificateCredential(c *credentialContext) (*credentialPlan, *configError, bool) {
+	m, ae := c.m, c.ae
 	certB64 := firstSet(m.ClientCertificate, "ARM_CLIENT_CERTIFICATE")
 	certPath := firstSet(m.ClientCertificatePath, "ARM_CLIENT_CERTIFICATE_PATH")
-	if certB64 != "" || certPath != "" {
-		if e := need("client certificate", tenantPair, clientPair); e != nil {
-			return nil, e
-		}
-		var data []byte
-		attr := "client_certificate"
-		if certB64 != "" {
-			b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(certB64))
-			if err != nil {
-				return nil, cfgErr(attr, "Invalid client_certificate", "client_certificate (ARM_CLIENT_CERTIFICATE) must be the base64 encoding of a PKCS#12 (.pfx) or PEM file: %v", err)
-			}
-			data = b
-		} else {
-			attr = "client_certificate_path"
-			b, err := os.ReadFile(certPath)
-			if err != nil {
-				return nil, cfgErr(attr, "Cannot read client_certificate_path", "%v", err)
-			}
-			data = b
-		}
-		pw := firstSet(m.ClientCertificatePassword, "ARM_CLIENT_CERTIFICATE_PASSWORD")
-		certs, key, err := azidentity.ParseCertificates(data, []byte(pw))
-		if err != nil {
-			hint := ""
-			if pw == "" {
-				hint = " If the file is protected, set client_certificate_password (ARM_CLIENT_CERTIFICATE_PASSWORD)."
-			}
-			return nil, cfgErr(attr, "Invalid client certificate", "The certificate could not be read: %v. It must be a PKCS#12 (.pfx) or PEM file holding the certificate and its private key.%s", err, hint)
-		}
-		cred, err := azidentity.NewClientCertificateCredential(tenant, client, certs, key, &azidentity.ClientCertificateCredentialOptions{
-			ClientOptions: ae.clientOptions(), DisableInstanceDiscovery: ae.disableInstanceDiscovery,
-		})
-		if err != nil {
-			return nil, cfgErr("", "Invalid client certificate credential", "%v", err)
-		}
-		return &credentialPlan{cred: cred, method: "client certificate"}, nil
+	if certB64 == "" && certPath == "" {
+		return nil, nil, false
 	}
+	if e := need("client certificate", c.tenantPair(), c.clientPair()); e != nil {
+		return nil, e, true
+	}
+	var data []byte
+	attr := "client_certificate"
+	if certB64 != "" {
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(certB64))
+		if err != nil {
+			return nil, cfgErr(attr, "Invalid client_certificate", "client_certificate (ARM_CLIENT_CERTIFICATE) must be the base64 encoding of a PKCS#12 (.pfx) or PEM file: %v", err), true
+		}
+		data = b
+	} else {
+		attr = "client_certificate_path"
+		b, err := os.ReadFile(certPath)
+		if err != nil {
+			return nil, cfgErr(attr, "Cannot read client_certificate_path", "%v", err), true
+		}
+		data = b
+	}
+	pw := firstSet(m.ClientCertificatePassword, "ARM_CLIENT_CERTIFICATE_PASSWORD")
+	certs, key, err := azidentity.ParseCertificates(data, []byte(pw))
+	if err != nil {
+		hint := ""
+		if pw == "" {
+			hint = " If the file is protected, set client_certificate_password (ARM_CLIENT_CERTIFICATE_PASSWORD)."
+		}
+		return nil, cfgErr(attr, "Invalid client certificate", "The certificate could not be read: %v. It must be a PKCS#12 (.pfx) or PEM file holding the certificate and its private key.%s", err, hint), true
+	}
+	cred, err := azidentity.NewClientCertificateCredential(c.tenant, c.client, certs, key, &azidentity.ClientCertificateCredentialOptions{
+		ClientOptions: ae.clientOptions(), DisableInstanceDiscovery: ae.disableInstanceDiscovery,
+	})
+	if err != nil {
+		return nil, cfgErr("", "Invalid client certificate credential", "%v", err), true
+	}
+	return &credentialPlan{cred: cred, method: "client certificate"}, nil, true
+}
 
-	// 3. Client secret.
-	secret := firstSet(m.ClientSecret, "ARM_CLIENT_SECRET")
+// secretCredential is method 3: a client secret, or a file holding one.
+func secretCredential(c *credentialContext) (*credentialPlan, *configError, bool) {
+	secret := firstSet(c.m.ClientSecret, "ARM_CLIENT_SECRET")
 	if secret == "" {
-		if p := firstSet(m.ClientSecretFilePath, "ARM_CLIENT_SECRET_FILE_PATH"); p != "" {
+		if p := firstSet(c.m.ClientSecretFilePath, "ARM_CLIENT_SECRET_FILE_PATH"); p != "" {
 			v, err := readSecretFile(p, "the client secret")
 			if err != nil {
-				return nil, cfgErr("client_secret_file_path", "Cannot read client_secret_file_path", "%v", err)
+				return nil, cfgErr("client_secret_file_path", "Cannot read client_secret_file_path", "%v", err), true
 			}
 			secret = v
 		}
 	}
-	if secret != "" {
-		if e := need("client secret", tenantPair, clientPair); e != nil {
-			return nil, e
-		}
-		cred, err := azidentity.NewClientSecretCredential(tenant, client, secret, &azidentity.ClientSecretCredentialOptions{
-			ClientOptions: ae.clientOptions(), DisableInstanceDiscovery: ae.disableInstanceDiscovery,
-		})
-		if err != nil {
-			return nil, cfgErr("", "Invalid client secret credential", "%v", err)
-		}
-		return &credentialPlan{cred: cred, method: "client secret"}, nil
+	if secret == "" {
+		return nil, nil, false
 	}
-
-	// 4. OIDC.
-	useOIDC, err := flag(m.UseOIDC, "ARM_USE_OIDC", false)
+	if e := need("client secret", c.tenantPair(), c.clientPair()); e != nil {
+		return nil, e, true
+	}
+	cred, err := azidentity.NewClientSecretCredential(c.tenant, c.client, secret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions: c.ae.clientOptions(), DisableInstanceDiscovery: c.ae.disableInstanceDiscovery,
+	})
 	if err != nil {
-		return nil, cfgErr("use_oidc", "Invalid use_oidc", "%v", err)
+		return nil, cfgErr("", "Invalid client secret credential", "%v", err), true
 	}
-	if useOIDC {
-		return oidcCredential(m, ae, tenant, client, need, tenantPair, clientPair)
-	}
+	return &credentialPlan{cred: cred, method: "client secret"}, nil, true
+}
 
-	// 5. AKS workload identity.
-	useAKS, err := flag(m.UseAKSWorkloadIdentity, "ARM_USE_AKS_WORKLOAD_IDENTITY", false)
+// oidcMethod is method 4: workload identity federation (use_oidc).
+func oidcMethod(c *credentialContext) (*credentialPlan, *configError, bool) {
+	useOIDC, err := flag(c.m.UseOIDC, "ARM_USE_OIDC", false)
 	if err != nil {
-		return nil, cfgErr("use_aks_workload_identity", "Invalid use_aks_workload_identity", "%v", err)
+		return nil, cfgErr("use_oidc", "Invalid use_oidc", "%v", err), true
 	}
-	if useAKS {
-		if tenant == "" {
-			tenant = os.Getenv("AZURE_TENANT_ID")
-		}
-		if client == "" {
-			client = os.Getenv("AZURE_CLIENT_ID")
-		}
-		file := os.Getenv("AZURE_FEDERATED_TOKEN_FILE")
-		if e := need("AKS workload identity",
-			[2]string{tenant, "tenant_id (ARM_TENANT_ID, AZURE_TENANT_ID)"},
-			[2]string{client, "client_id (ARM_CLIENT_ID, AZURE_CLIENT_ID)"},
-			[2]string{file, "AZURE_FEDERATED_TOKEN_FILE (set by the AKS workload identity webhook on pods labelled azure.workload.identity/use: \"true\")"}); e != nil {
-			return nil, e
-		}
-		cred, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
-			ClientOptions: ae.clientOptions(), DisableInstanceDiscovery: ae.disableInstanceDiscovery,
-			TenantID: tenant, ClientID: client, TokenFilePath: file,
-		})
-		if err != nil {
-			return nil, cfgErr("", "Invalid AKS workload identity credential", "%v", err)
-		}
-		return &credentialPlan{cred: cred, method: "AKS workload identity"}, nil
+	if !useOIDC {
+		return nil, nil, false
 	}
+	plan, cerr := oidcCredential(c)
+	return plan, cerr, true
+}
 
-	// 6. Managed identity.
-	useMSI, err := flag(m.UseMSI, "ARM_USE_MSI", false)
+// aksCredential is method 5: the AKS workload identity of the pod.
+func aksCredential(c *credentialContext) (*credentialPlan, *configError, bool) {
+	useAKS, err := flag(c.m.UseAKSWorkloadIdentity, "ARM_USE_AKS_WORKLOAD_IDENTITY", false)
 	if err != nil {
-		return nil, cfgErr("use_msi", "Invalid use_msi", "%v", err)
+		return nil, cfgErr("use_aks_workload_identity", "Invalid use_aks_workload_identity", "%v", err), true
 	}
-	if useMSI {
-		opts := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: ae.clientOptions()}
-		if client != "" {
-			// A user-assigned identity; without client_id, the system-assigned one.
-			opts.ID = azidentity.ClientID(client)
-		}
-		if ep := firstSet(m.MSIEndpoint, "ARM_MSI_ENDPOINT"); ep != "" {
-			u, err := url.Parse(ep)
-			if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-				return nil, cfgErr("msi_endpoint", "Invalid msi_endpoint", "msi_endpoint (ARM_MSI_ENDPOINT) %q must be an absolute http(s) URL of an IMDS-compatible token endpoint, such as http://169.254.169.254/metadata/identity/oauth2/token.", ep)
-			}
-			opts.Transport = &imdsRedirect{to: u, next: ae.httpClient}
-		}
-		cred, err := azidentity.NewManagedIdentityCredential(opts)
-		if err != nil {
-			return nil, cfgErr("", "Invalid managed identity credential", "%v", err)
-		}
-		return &credentialPlan{cred: cred, method: "managed identity"}, nil
+	if !useAKS {
+		return nil, nil, false
 	}
+	tenant, client := c.tenant, c.client
+	if tenant == "" {
+		tenant = os.Getenv("AZURE_TENANT_ID")
+	}
+	if client == "" {
+		client = os.Getenv("AZURE_CLIENT_ID")
+	}
+	file := os.Getenv("AZURE_FEDERATED_TOKEN_FILE")
+	if e := need("AKS workload identity",
+		[2]string{tenant, "tenant_id (ARM_TENANT_ID, AZURE_TENANT_ID)"},
+		[2]string{client, "client_id (ARM_CLIENT_ID, AZURE_CLIENT_ID)"},
+		[2]string{file, "AZURE_FEDERATED_TOKEN_FILE (set by the AKS workload identity webhook on pods labelled azure.workload.identity/use: \"true\")"}); e != nil {
+		return nil, e, true
+	}
+	cred, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+		ClientOptions: c.ae.clientOptions(), DisableInstanceDiscovery: c.ae.disableInstanceDiscovery,
+		TenantID: tenant, ClientID: client, TokenFilePath: file,
+	})
+	if err != nil {
+		return nil, cfgErr("", "Invalid AKS workload identity credential", "%v", err), true
+	}
+	return &credentialPlan{cred: cred, method: "AKS workload identity"}, nil, true
+}
 
-	// 7. Azure CLI, on unless switched off.
-	useCLI, err := flag(m.UseCLI, "ARM_USE_CLI", true)
+// managedIdentityCredential is method 6: a managed identity (use_msi).
+func managedIdentityCredential(c *credentialContext) (*credentialPlan, *configError, bool) {
+	useMSI, err := flag(c.m.UseMSI, "ARM_USE_MSI", false)
 	if err != nil {
-		return nil, cfgErr("use_cli", "Invalid use_cli", "%v", err)
+		return nil, cfgErr("use_msi", "Invalid use_msi", "%v", err), true
 	}
-	if useCLI {
-		if _, err := ae.lookPath("az"); err != nil {
-			return nil, cfgErr("", "No credentials",
-				"No credential is configured, and the Azure CLI fallback is not available (az is not on PATH). Configure one of: access_token; client_id and tenant_id with client_certificate, client_certificate_path, client_secret or client_secret_file_path; use_oidc with oidc_token, oidc_token_file_path, oidc_request_url and oidc_request_token, or ado_pipeline_service_connection_id; use_aks_workload_identity; use_msi; or sign in with `az login`. Each setting can also come from its ARM_* environment variable.")
-		}
-		cred, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: tenant})
-		if err != nil {
-			return nil, cfgErr("", "Invalid Azure CLI credential", "%v", err)
-		}
-		return &credentialPlan{cred: cred, method: "Azure CLI"}, nil
+	if !useMSI {
+		return nil, nil, false
 	}
-	return nil, cfgErr("", "No credentials",
-		"use_cli is false and no other credential is configured. Configure one of: access_token; a client certificate or secret with client_id and tenant_id; use_oidc; use_aks_workload_identity; use_msi.")
+	opts := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: c.ae.clientOptions()}
+	if c.client != "" {
+		// A user-assigned identity; without client_id, the system-assigned one.
+		opts.ID = azidentity.ClientID(c.client)
+	}
+	if ep := firstSet(c.m.MSIEndpoint, "ARM_MSI_ENDPOINT"); ep != "" {
+		u, err := url.Parse(ep)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, cfgErr("msi_endpoint", "Invalid msi_endpoint", "msi_endpoint (ARM_MSI_ENDPOINT) %q must be an absolute http(s) URL of an IMDS-compatible token endpoint, such as http://169.254.169.254/metadata/identity/oauth2/token.", ep), true
+		}
+		opts.Transport = &imdsRedirect{to: u, next: c.ae.httpClient}
+	}
+	cred, err := azidentity.NewManagedIdentityCredential(opts)
+	if err != nil {
+		return nil, cfgErr("", "Invalid managed identity credential", "%v", err), true
+	}
+	return &credentialPlan{cred: cred, method: "managed identity"}, nil, true
+}
+
+// cliCredential is method 7: the Azure CLI's login, on unless switched off.
+func cliCredential(c *credentialContext) (*credentialPlan, *configError, bool) {
+	useCLI, err := flag(c.m.UseCLI, "ARM_USE_CLI", true)
+	if err != nil {
+		return nil, cfgErr("use_cli", "Invalid use_cli", "%v", err), true
+	}
+	if !useCLI {
+		return nil, nil, false
+	}
+	if _, err := c.ae.lookPath("az"); err != nil {
+		return nil, cfgErr("", "No credentials",
+			"No credential is configured, and the Azure CLI fallback is not available (az is not on PATH). Configure one of: access_token; client_id and tenant_id with client_certificate, client_certificate_path, client_secret or client_secret_file_path; use_oidc with oidc_token, oidc_token_file_path, oidc_request_url and oidc_request_token, or ado_pipeline_service_connection_id; use_aks_workload_identity; use_msi; or sign in with `az login`. Each setting can also come from its ARM_* environment variable."), true
+	}
+	cred, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: c.tenant})
+	if err != nil {
+		return nil, cfgErr("", "Invalid Azure CLI credential", "%v", err), true
+	}
+	return &credentialPlan{cred: cred, method: "Azure CLI"}, nil, true
 }
 
 func joinNames(pairs [][2]string) string {
@@ -382,7 +425,9 @@ func joinNames(pairs [][2]string) string {
 
 // oidcCredential builds the federated credential: a ClientAssertionCredential
 // whose assertion comes from the first configured source.
-func oidcCredential(m authModel, ae authEnv, tenant, client string, need func(string, ...[2]string) *configError, tenantPair, clientPair [2]string) (*credentialPlan, *configError) {
+func oidcCredential(c *credentialContext) (*credentialPlan, *configError) {
+	m, ae, tenant, client := c.m, c.ae, c.tenant, c.client
+	tenantPair, clientPair := c.tenantPair(), c.clientPair()
 	token := firstSet(m.OIDCToken, "ARM_OIDC_TOKEN")
 	file := firstSet(m.OIDCTokenFilePath, "ARM_OIDC_TOKEN_FILE_PATH")
 	ado := firstSet(m.ADOServiceConnectionID, "ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID")

@@ -132,10 +132,10 @@ func TestAccExample_reprocessFailedRequests(t *testing.T) {
 	srv, url := startEmulator(t, emulator.Options{Fixture: fixture})
 	const pkg, policy = "a914b616-e04e-476b-aa37-91038f0b165b", "2264bf65-76ba-417b-a27d-54d291f0cbc8"
 	const alice, bob, chloe = "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e01", "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e02", "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e03"
-	_ = srv.SetBehaviours([]emulator.Behaviour{
+	must(t, srv.SetBehaviours([]emulator.Behaviour{
 		{TargetObjectID: alice, Delivery: "deliveryFailed", Times: 1},
 		{TargetObjectID: bob, Delivery: "partiallyDelivered", Times: 1},
-	})
+	}))
 	failed := []string{srv.MustAdd(pkg, policy, alice, nil), srv.MustAdd(pkg, policy, bob, nil)}
 	fine := srv.MustAdd(pkg, policy, chloe, nil)
 

@@ -66,15 +66,9 @@ func TestAccAccessPackageAssignmentRequestReprocess_failedAndPartial(t *testing.
 						statecheck.ExpectKnownValue(reprocessRes, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
 						statecheck.ExpectKnownValue(reprocessRes, tfjsonpath.New("reprocessed"), knownvalue.Bool(true)),
 						statecheck.ExpectKnownValue(reprocessRes, tfjsonpath.New("completed_date_time"), knownvalue.NotNull()),
-					},
-					Check: func(*terraform.State) error {
-						if r := requestByID(srv, id); r.State != "delivered" || srv.Count(reprocessURL) != 1 {
-							return fmt.Errorf("request %+v after %d reprocess calls", r, srv.Count(reprocessURL))
-						}
-						if live := liveAssignments(srv, pkgSales, uAlice); len(live) != 1 || live[0].State != "delivered" {
-							return fmt.Errorf("assignment %+v", live)
-						}
-						return nil
+						expectRequestState(srv, id, "delivered"),
+						expectCalls(srv, reprocessURL, 1),
+						expectLiveAssignments(srv, pkgSales, uAlice, 1),
 					},
 				}},
 			})
@@ -89,21 +83,16 @@ func TestAccAccessPackageAssignmentRequestReprocess_triggers(t *testing.T) {
 	cfg := func(trigger string) string {
 		return reprocessConfig(p, id, fmt.Sprintf("  wait_for_completion = false\n  triggers = { attempt = %q }", trigger))
 	}
-	calls := func(want int) resource.TestCheckFunc {
-		return func(*terraform.State) error {
-			if got := srv.Count(reprocessURL); got != want {
-				return fmt.Errorf("%d reprocess calls, want %d", got, want)
-			}
-			return nil
-		}
+	calls := func(want int) []statecheck.StateCheck {
+		return []statecheck.StateCheck{expectCalls(srv, reprocessURL, want)}
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: cfg("1"), Check: calls(1)},
-			{Config: cfg("1"), Check: calls(1), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+			{Config: cfg("1"), ConfigStateChecks: calls(1)},
+			{Config: cfg("1"), ConfigStateChecks: calls(1), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 			{
-				Config: cfg("2"), Check: calls(2),
+				Config: cfg("2"), ConfigStateChecks: calls(2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(reprocessRes, plancheck.ResourceActionReplace)}},
 			},
 		},
@@ -115,10 +104,10 @@ func TestAccAccessPackageAssignmentRequestReprocess_triggers(t *testing.T) {
 
 func TestAccAccessPackageAssignmentRequestReprocess_guards(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
-	_ = srv.SetBehaviours([]emulator.Behaviour{
+	must(t, srv.SetBehaviours([]emulator.Behaviour{
 		{TargetObjectID: uAlice, Delivery: "deliveryFailed"},
 		{TargetObjectID: uBob, DeliveryDelay: &emulator.Duration{D: time.Hour}},
-	})
+	}))
 	delivered := srv.MustAdd(pkgSales, polDirect, uCarol, nil)
 	old := srv.MustAdd(pkgSales, polDirect, uAlice, nil)
 	delivering := srv.MustAdd(pkgSales, polDirect, uBob, nil)
@@ -131,12 +120,7 @@ func TestAccAccessPackageAssignmentRequestReprocess_guards(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(reprocessRes, tfjsonpath.New("reprocessed"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(reprocessRes, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
-				},
-				Check: func(*terraform.State) error {
-					if n := srv.Count(reprocessURL); n != 0 {
-						return fmt.Errorf("%d reprocess calls for a delivered request", n)
-					}
-					return nil
+					expectCalls(srv, reprocessURL, 0),
 				},
 			},
 			{
@@ -229,12 +213,8 @@ func TestAccAccessPackageAssignmentRequestResume(t *testing.T) {
   custom_extension_stage_instance_detail = "This user is all verified"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(resumeRes, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
-				},
-				Check: func(*terraform.State) error {
-					if r := requestByID(srv, proceed); r.State != "delivered" || len(liveAssignments(srv, pkgSales, uAlice)) != 1 {
-						return fmt.Errorf("after resume: %+v", r)
-					}
-					return nil
+					expectRequestState(srv, proceed, "delivered"),
+					expectLiveAssignments(srv, pkgSales, uAlice, 1),
 				},
 			},
 			{
@@ -242,12 +222,8 @@ func TestAccAccessPackageAssignmentRequestResume(t *testing.T) {
   callback_state = "denied"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(resumeRes, tfjsonpath.New("state"), knownvalue.StringExact("denied")),
-				},
-				Check: func(*terraform.State) error {
-					if r := requestByID(srv, deny); r.State != "denied" || len(liveAssignments(srv, pkgSales, uBob)) != 0 {
-						return fmt.Errorf("after a denying resume: %+v", r)
-					}
-					return nil
+					expectRequestState(srv, deny, "denied"),
+					expectLiveAssignments(srv, pkgSales, uBob, 0),
 				},
 			},
 			{

@@ -116,7 +116,8 @@ resource "entitlement_access_package_assignment" "test" {
 	}
 	size := searchLogs(t, logDir, secrets, true)
 	// The azidentity events are in the logs (routed), so the search covered them.
-	logs, _ := os.ReadFile(filepath.Join(logDir, "terraform.log"))
+	logs, err := os.ReadFile(filepath.Join(logDir, "terraform.log"))
+	must(t, err)
 	if !strings.Contains(string(logs), "acquired a token") {
 		t.Error("no azidentity event in the logs: they are not routed into tflog")
 	}

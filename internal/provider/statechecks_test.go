@@ -135,3 +135,13 @@ func answered(values ...string) func(emulator.RequestView) error {
 		return nil
 	}
 }
+
+// expectRequestState: the request with this id is in this state in Graph.
+func expectRequestState(srv *emulator.Server, id, state string) statecheck.StateCheck {
+	return graphCheck{fmt.Sprintf("request %s is %s", id, state), func(*tfjson.State) error {
+		if r := requestByID(srv, id); r.State != state {
+			return fmt.Errorf("Graph holds %+v", r)
+		}
+		return nil
+	}}
+}

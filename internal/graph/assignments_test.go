@@ -1,0 +1,175 @@
+package graph_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
+)
+
+// The recovery paths of the assignment writes, against the emulator: a POST
+// that Graph applied but whose answer was lost is never sent twice in effect.
+
+const (
+	rpPkg    = "b0000000-0000-4000-8000-0000000000a1"
+	rpPol    = "b0000000-0000-4000-8000-0000000000d1"
+	rpAlice  = "c0000000-0000-4000-8000-000000000001"
+	dropPOST = "POST /assignmentRequests"
+)
+
+var fastPoll = graph.PollPolicy{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2}
+
+func recoveryEnv(t *testing.T) (*emulator.Server, *graph.Client) {
+	t.Helper()
+	f := &emulator.Fixture{
+		Catalogs:           []map[string]any{{"id": "b0000000-0000-4000-8000-0000000000c1", "displayName": "C"}},
+		AccessPackages:     []map[string]any{{"id": rpPkg, "displayName": "P", "catalog": map[string]any{"id": "b0000000-0000-4000-8000-0000000000c1"}}},
+		AssignmentPolicies: []map[string]any{{"id": rpPol, "displayName": "D", "accessPackage": map[string]any{"id": rpPkg}}},
+		Users:              []map[string]any{{"id": rpAlice, "displayName": "Alice", "userPrincipalName": "alice@t.test"}},
+	}
+	srv := emulator.MustNew(emulator.Options{Fixture: f, DeliveryDelay: 50 * time.Millisecond})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	c, err := graph.New(graph.Config{BaseURL: hs.URL + "/v1.0", StaticToken: srv.Token(),
+		Retry: graph.RetryPolicy{BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+func dropNextPOST(t *testing.T, srv *emulator.Server) {
+	t.Helper()
+	if err := srv.SetFaults([]emulator.Fault{{Route: dropPOST, DropResponse: true, Count: 1}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countOf(srv *emulator.Server, typ string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.RequestType == typ {
+			n++
+		}
+	}
+	return n
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestAddAssignmentAfterALostAnswer(t *testing.T) {
+	srv, c := recoveryEnv(t)
+	dropNextPOST(t, srv)
+	out, err := c.AddAssignment(testCtx(t), graph.AddInput{AccessPackageID: rpPkg, PolicyID: rpPol, TargetObjectID: rpAlice}, fastPoll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countOf(srv, "adminAdd"); n != 1 {
+		t.Fatalf("%d adminAdd requests after a lost answer, want 1", n)
+	}
+	if out.Adopted {
+		t.Error("the provider's own lost POST was reported as adopting an existing assignment")
+	}
+	if out.RequestID == "" || (out.Found == nil && out.Request == nil) {
+		t.Fatalf("nothing to follow: %+v", out)
+	}
+	final, err := c.Follow(testCtx(t), out.RequestID, out.Request, out.Found, graph.FollowOptions{Poll: fastPoll, ScheduledIsDone: true})
+	if err != nil || final.State != graph.StateDelivered {
+		t.Fatalf("followed to %+v, %v", final, err)
+	}
+}
+
+func TestUpdateAssignmentAfterALostAnswer(t *testing.T) {
+	srv, c := recoveryEnv(t)
+	id := srv.MustAdd(rpPkg, rpPol, rpAlice, nil)
+	asg := ""
+	for _, r := range srv.Requests() {
+		if r.ID == id {
+			asg = r.AssignmentID
+		}
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2031, 1, 31, 0, 0, 0, 0, time.UTC)
+	sch := &graph.Schedule{Start: &start, ExpirationType: "afterDateTime", End: &end}
+	dropNextPOST(t, srv)
+	q, err := c.UpdateAssignment(testCtx(t), asg, "", sch, nil, fastPoll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countOf(srv, "adminUpdate"); n != 1 {
+		t.Fatalf("%d adminUpdate requests after a lost answer, want 1", n)
+	}
+	if q != nil {
+		if _, err := c.Follow(testCtx(t), q.ID, q, nil, graph.FollowOptions{Poll: fastPoll}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := c.GetAssignment(testCtx(t), asg)
+	if err != nil || !graph.ScheduleApplied(a.Schedule, sch) {
+		t.Fatalf("assignment %+v, %v", a, err)
+	}
+}
+
+func TestRemoveAssignmentAfterALostAnswer(t *testing.T) {
+	srv, c := recoveryEnv(t)
+	id := srv.MustAdd(rpPkg, rpPol, rpAlice, nil)
+	asg := ""
+	for _, r := range srv.Requests() {
+		if r.ID == id {
+			asg = r.AssignmentID
+		}
+	}
+	dropNextPOST(t, srv)
+	q, err := c.RemoveAssignment(testCtx(t), asg, "", fastPoll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q != nil {
+		if _, err := c.Follow(testCtx(t), q.ID, q, nil, graph.FollowOptions{Poll: fastPoll}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countOf(srv, "adminRemove"); n != 1 {
+		t.Fatalf("%d adminRemove requests after a lost answer, want 1", n)
+	}
+	if a, ok := srv.Assignment(asg); !ok || a.State != graph.StateExpired {
+		t.Fatalf("assignment after the remove: %+v", a)
+	}
+}
+
+// A remove while the add is still delivering is refused by Graph; the client
+// sends it again once the add has finished, within its context.
+func TestRemoveAssignmentWaitsForAnOpenRequest(t *testing.T) {
+	srv, c := recoveryEnv(t)
+	if err := srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: rpAlice, DeliveryDelay: &emulator.Duration{D: 400 * time.Millisecond}}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.SubmitAdd(testCtx(t), graph.AddInput{AccessPackageID: rpPkg, PolicyID: rpPol, TargetObjectID: rpAlice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asg string
+	deadline := time.Now().Add(10 * time.Second)
+	for asg == "" && time.Now().Before(deadline) {
+		if r, err := c.GetRequest(testCtx(t), q.ID); err == nil && r.Assignment != nil {
+			asg = r.Assignment.ID
+		}
+	}
+	rm, err := c.RemoveAssignment(testCtx(t), asg, "", fastPoll)
+	if err != nil || rm == nil {
+		t.Fatalf("remove: %+v, %v", rm, err)
+	}
+	if n := countOf(srv, "adminRemove"); n != 1 {
+		t.Fatalf("%d adminRemove requests, want 1", n)
+	}
+	if refused := srv.Metrics()[dropPOST].ByStatus[400]; refused == 0 {
+		t.Fatal("the remove was never refused while the add was open: the test did not exercise the wait")
+	}
+}
