@@ -224,8 +224,12 @@ type credentialContext struct {
 	tenant, client string
 }
 
-func (c *credentialContext) tenantPair() [2]string { return [2]string{c.tenant, "tenant_id (ARM_TENANT_ID)"} }
-func (c *credentialContext) clientPair() [2]string { return [2]string{c.client, "client_id (ARM_CLIENT_ID)"} }
+func (c *credentialContext) tenantPair() [2]string {
+	return [2]string{c.tenant, "tenant_id (ARM_TENANT_ID)"}
+}
+func (c *credentialContext) clientPair() [2]string {
+	return [2]string{c.client, "client_id (ARM_CLIENT_ID)"}
+}
 
 // need reports the settings a method lacks: pairs of a value and its name.
 func need(method string, pairs ...[2]string) *configError {
