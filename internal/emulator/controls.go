@@ -98,9 +98,12 @@ type RequestView struct {
 	Justification     string
 	WaitingStage      string
 	Answers           []map[string]any
-	Created           time.Time
-	Completed         *time.Time
-	Deleted           bool
+	// Start and Duration are the request's schedule as Graph recorded it.
+	Start     *time.Time
+	Duration  string
+	Created   time.Time
+	Completed *time.Time
+	Deleted   bool
 }
 
 // AssignmentView is what tests see of an assignment.
@@ -134,6 +137,10 @@ func (s *Server) Requests() []RequestView {
 		}
 		if r.justification != nil {
 			v.Justification = *r.justification
+		}
+		v.Start = r.schedule.start
+		if r.schedule.duration != nil {
+			v.Duration = *r.schedule.duration
 		}
 		out = append(out, v)
 	}

@@ -436,8 +436,8 @@ func parseExpiration(e map[string]any) (schedule, *graphError) {
 	}
 	sch.end = end
 	if d := str(e, "duration"); d != "" {
-		if _, err := parseDuration(d); err != nil {
-			return sch, badRequest("The value '%s' is not a valid duration: %v.", d, err)
+		if _, err := parseEdmDuration(d); err != nil {
+			return sch, invalidDuration(d)
 		}
 		sch.duration = &d
 	}

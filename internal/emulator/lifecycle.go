@@ -330,7 +330,7 @@ func (s *Server) effectiveSchedule(req, current schedule, p *policy, at time.Tim
 	case "afterDateTime":
 		out.expType, out.end = "afterDateTime", exp.end
 	case "afterDuration":
-		d, err := parseDuration(*exp.duration)
+		d, err := parseEdmDuration(*exp.duration)
 		out.expType, out.end = "afterDateTime", tptr(out.start.Add(d))
 		if err != nil {
 			out.expType, out.end = "noExpiration", nil

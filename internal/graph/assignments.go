@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
 )
 
 // The writes of an assignment (adminAdd, adminUpdate, adminRemove), each
@@ -242,14 +240,19 @@ func ExpirationMatches(want, got *Schedule) bool {
 	case "afterDateTime":
 		return got.ExpirationType == "afterDateTime" && want.End != nil && got.End != nil && want.End.Equal(*got.End)
 	case "afterDuration":
-		if got.ExpirationType == "afterDuration" {
-			return got.Duration == want.Duration
-		}
-		d, err := iso8601.Parse(want.Duration)
-		if err != nil || got.ExpirationType != "afterDateTime" || got.Start == nil || got.End == nil {
+		d, ok := DurationLength(want.Duration)
+		if !ok {
 			return false
 		}
-		diff := d.AddTo(*got.Start).Sub(*got.End)
+		if got.ExpirationType == "afterDuration" {
+			// The same length in whatever form Graph writes it (P90D, PT2160H).
+			g, ok := DurationLength(got.Duration)
+			return ok && g == d
+		}
+		if got.ExpirationType != "afterDateTime" || got.Start == nil || got.End == nil {
+			return false
+		}
+		diff := got.Start.Add(d).Sub(*got.End)
 		return diff < time.Second && diff > -time.Second
 	}
 	return false

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/microsoft/kiota-abstractions-go/serialization"
 	ig "github.com/microsoftgraph/msgraph-sdk-go/identitygovernance"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
@@ -195,9 +194,9 @@ func expandSchedule(s *Schedule) models.EntitlementManagementScheduleable {
 		}
 	case "afterDuration":
 		typ = models.AFTERDURATION_EXPIRATIONPATTERNTYPE
-		if d, err := serialization.ParseISODuration(s.Duration); err == nil {
-			exp.SetDuration(d)
-		}
+		// Written as a plain string, as given: kiota's ISODuration would turn
+		// P90D into P12W6D, which Graph refuses (see duration.go).
+		exp.SetAdditionalData(map[string]any{"duration": strings.ToUpper(s.Duration)})
 	}
 	exp.SetTypeEscaped(&typ)
 	out.SetExpiration(exp)
@@ -458,7 +457,7 @@ func flattenSchedule(s models.EntitlementManagementScheduleable) *Schedule {
 		}
 		out.End = utc(e.GetEndDateTime())
 		if d := e.GetDuration(); d != nil {
-			out.Duration = d.String()
+			out.Duration = durationFromSDK(d)
 		}
 	}
 	return out

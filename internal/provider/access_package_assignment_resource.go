@@ -24,7 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
-	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
 )
 
 var (
@@ -190,11 +189,7 @@ func (r *accessPackageAssignmentResource) ValidateConfig(ctx context.Context, re
 			resp.Diagnostics.AddAttributeError(p, "Inconsistent expiration", "An expiration of type afterDuration needs duration (such as P90D), and no end_date_time.")
 		}
 	}
-	if hasDur {
-		if _, err := iso8601.Parse(em.Duration.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(p.AtName("duration"), "Invalid duration", err.Error())
-		}
-	}
+
 }
 
 func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

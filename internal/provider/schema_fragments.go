@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
-	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
 )
 
 type scheduleModel struct {
@@ -75,9 +74,9 @@ func scheduleAttribute(immutable bool) schema.SingleNestedAttribute {
 		Validators:          []validator.String{rfc3339()},
 	}
 	dur := schema.StringAttribute{
-		MarkdownDescription: "How long access lasts from its start, as an ISO 8601 duration such as `P90D` or `PT12H`, with `type = \"afterDuration\"`.",
+		MarkdownDescription: "How long access lasts from its start, with `type = \"afterDuration\"`: an ISO 8601 duration in days and time, such as `P90D`, `PT12H` or `P1DT12H`. Graph does not accept years, months or weeks (`P1Y`, `P3M`, `P2W`) or a fraction of an hour (`PT1.5H`): write the days or minutes instead (`P365D`, `P14D`, `PT90M`); the plan says what to write.",
 		Optional:            true,
-		Validators:          []validator.String{isoDuration()},
+		Validators:          []validator.String{graphDuration()},
 	}
 	expiration := schema.SingleNestedAttribute{
 		MarkdownDescription: "When access ends.",
@@ -293,29 +292,14 @@ func mergeSchedule(ctx context.Context, prior types.Object, g *graph.Schedule) (
 	return obj, diags
 }
 
-// expirationEquivalent says whether a recorded expiration means what Graph holds.
+// expirationEquivalent says whether a recorded expiration means what Graph
+// holds (graph.ExpirationMatches decides, for every form Graph may answer).
 func expirationEquivalent(em expirationModel, g *graph.Schedule) bool {
-	typ := em.Type.ValueString()
-	switch {
-	case typ == "" || em.Type.IsUnknown():
+	if em.Type.IsUnknown() || em.Type.ValueString() == "" {
 		return false
-	case typ == "noExpiration":
-		return g.ExpirationType == "noExpiration" || g.ExpirationType == "notSpecified"
-	case typ == "afterDateTime":
-		end := parseTime(em.EndDateTime)
-		return g.ExpirationType == "afterDateTime" && end != nil && g.End != nil && end.Equal(*g.End)
-	case typ == "afterDuration":
-		if g.ExpirationType == "afterDuration" {
-			return g.Duration == em.Duration.ValueString()
-		}
-		d, err := iso8601.Parse(em.Duration.ValueString())
-		if err != nil || g.ExpirationType != "afterDateTime" || g.Start == nil || g.End == nil {
-			return false
-		}
-		diff := d.AddTo(*g.Start).Sub(*g.End)
-		return diff < time.Second && diff > -time.Second
 	}
-	return false
+	want := &graph.Schedule{ExpirationType: em.Type.ValueString(), End: parseTime(em.EndDateTime), Duration: em.Duration.ValueString()}
+	return graph.ExpirationMatches(want, g)
 }
 
 // recordAssignment copies an assignment (read by the resource or listed by

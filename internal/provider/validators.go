@@ -6,10 +6,9 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-
-	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -46,13 +45,18 @@ func rfc3339() validator.String {
 	}}
 }
 
-func isoDuration() validator.String {
-	return stringCheck{desc: "ISO 8601 duration", check: func(s string) error {
-		d, err := iso8601.Parse(s)
-		if err == nil && d.IsZero() {
-			err = fmt.Errorf("%q is a zero duration", s)
+// graphDuration accepts the durations Graph accepts: days and time, such as
+// P90D, PT8H or P1DT12H; it refuses years, months, weeks and fractions of
+// hours with a message that says what to write instead.
+func graphDuration() validator.String {
+	return stringCheck{desc: "ISO 8601 duration in days and time, such as P90D or PT8H", check: func(s string) error {
+		if err := graph.CheckDuration(s); err != nil {
+			return err
 		}
-		return err
+		if d, ok := graph.DurationLength(s); ok && d == 0 {
+			return fmt.Errorf("%q is a zero duration: the access would end as it starts", s)
+		}
+		return nil
 	}}
 }
 
