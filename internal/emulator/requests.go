@@ -57,6 +57,13 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 
 	r := &request{id: newID(), requestType: rt, created: s.now(), justification: just, schedule: sch}
 	r.visibleAt = r.created.Add(s.lag)
+	// Graph replaces a start in the past with the time it processed the
+	// request, in its answer, on the request and so on the assignment (the
+	// v1.0 create page's example with a past start: sent 2023-05-23, answered
+	// with the processing time).
+	if r.schedule.start != nil && r.schedule.start.Before(r.created) {
+		r.schedule.start = tptr(r.created)
+	}
 	switch rt {
 	case "adminAdd", "userAdd":
 		gerr = s.prepareAdd(c, r, asg)

@@ -217,7 +217,7 @@ func ScheduleApplied(got, want *Schedule) bool {
 	if got == nil || want == nil {
 		return false
 	}
-	if want.Start != nil && (got.Start == nil || !got.Start.Equal(*want.Start)) {
+	if want.Start != nil && !StartMatches(want.Start, got.Start, time.Now()) {
 		return false
 	}
 	switch want.ExpirationType {
@@ -225,6 +225,17 @@ func ScheduleApplied(got, want *Schedule) bool {
 		return true
 	}
 	return ExpirationMatches(want, got)
+}
+
+// StartMatches says whether the start Graph holds is the start asked for.
+// Graph replaces a start in the past with the time it processed the request,
+// so a start earlier than Graph's, where Graph's is not in the future (it is
+// a processing time), is the one asked for.
+func StartMatches(want, got *time.Time, now time.Time) bool {
+	if want == nil || got == nil {
+		return want == nil && got == nil
+	}
+	return want.Equal(*got) || (want.Before(*got) && !got.After(now))
 }
 
 // ExpirationMatches says whether the expiration asked for (want's type, end

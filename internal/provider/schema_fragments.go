@@ -264,8 +264,9 @@ func graphExpiration(g *graph.Schedule) types.Object {
 // mergeSchedule returns the schedule to record: the prior (planned or stored)
 // value wherever Graph's value means the same, Graph's where it differs (so
 // drift shows) or where the prior is unknown. Graph normalises schedules —
-// it fills in the start and records afterDuration as an end date — and
-// echoing its spelling back would give a diff on every plan.
+// it fills in the start, moves a start in the past to when it processed the
+// request, and may record afterDuration as an end date — and echoing its
+// spelling back would give a diff on every plan.
 func mergeSchedule(ctx context.Context, prior types.Object, g *graph.Schedule) (types.Object, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if g == nil {
@@ -276,7 +277,9 @@ func mergeSchedule(ctx context.Context, prior types.Object, g *graph.Schedule) (
 		diags.Append(prior.As(ctx, &sm, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: false})...)
 	}
 	start := fmtTime(g.Start)
-	if pt := parseTime(sm.StartDateTime); pt != nil && g.Start != nil && pt.Equal(*g.Start) {
+	if pt := parseTime(sm.StartDateTime); pt != nil && graph.StartMatches(pt, g.Start, time.Now()) {
+		// The same instant, or a past start that Graph moved to when it
+		// processed the request: keep the configured value.
 		start = sm.StartDateTime
 	}
 	exp := graphExpiration(g)

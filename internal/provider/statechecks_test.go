@@ -145,3 +145,14 @@ func expectRequestState(srv *emulator.Server, id, state string) statecheck.State
 		return nil
 	}}
 }
+
+// expectAssignmentLasts: the target's live assignment ends d after it starts.
+func expectAssignmentLasts(srv *emulator.Server, pkg, target string, d time.Duration) statecheck.StateCheck {
+	return graphCheck{fmt.Sprintf("the assignment of %s lasts %s", target, d), func(*tfjson.State) error {
+		live := liveAssignments(srv, pkg, target)
+		if len(live) != 1 || live[0].Start == nil || live[0].End == nil || live[0].End.Sub(*live[0].Start) != d {
+			return fmt.Errorf("Graph holds %+v", live)
+		}
+		return nil
+	}}
+}
