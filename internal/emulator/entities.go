@@ -10,7 +10,10 @@ import (
 var (
 	requestTypes = []string{"notSpecified", "userAdd", "userUpdate", "userRemove", "adminAdd", "adminUpdate", "adminRemove",
 		"systemAdd", "systemUpdate", "systemRemove", "onBehalfAdd", "unknownFutureValue"}
-	expirationTypes = []string{"notSpecified", "noExpiration", "afterDateTime", "afterDuration"}
+	requestStates = []string{"submitted", "pendingApproval", "delivering", "delivered", "deliveryFailed", "denied", "scheduled",
+		"canceled", "partiallyDelivered", "unknownFutureValue"}
+	assignmentStates = []string{"delivering", "partiallyDelivered", "delivered", "expired", "deliveryFailed", "unknownFutureValue"}
+	expirationTypes  = []string{"notSpecified", "noExpiration", "afterDateTime", "afterDuration"}
 	targetScopes    = []string{"notSpecified", "specificDirectoryUsers", "specificConnectedOrganizationUsers", "specificDirectoryServicePrincipals", "allMemberUsers", "allDirectoryUsers", "allDirectoryServicePrincipals", "allConfiguredConnectedOrganizationUsers", "allExternalUsers", "allDirectoryAgentIdentities", "unknownFutureValue"}
 	calloutStages   = []string{"assignmentRequestCreated", "assignmentRequestApproved", "assignmentRequestGranted", "assignmentRequestRemoved", "assignmentFourteenDaysBeforeExpiration", "assignmentOneDayBeforeExpiration", "unknownFutureValue"}
 	catalogTypes    = []string{"userManaged", "serviceDefault", "serviceManaged", "unknownFutureValue"}

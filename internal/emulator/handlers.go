@@ -7,12 +7,15 @@ import (
 )
 
 var (
-	userFilters       = map[string]bool{"id": true, "userprincipalname": true, "mail": true, "displayname": true}
-	catalogFilters    = map[string]bool{"id": true, "displayname": true}
-	packageFilters    = map[string]bool{"id": true, "displayname": true, "catalog/id": true}
-	policyFilters     = map[string]bool{"id": true, "displayname": true, "accesspackage/id": true}
-	requestFilters    = map[string]bool{"id": true, "state": true, "requesttype": true, "createddatetime": true, "accesspackage/id": true, "requestor/objectid": true, "assignment/id": true}
-	assignmentFilters = map[string]bool{"id": true, "state": true, "target/objectid": true, "accesspackage/id": true, "assignmentpolicy/id": true}
+	userFilters    = map[string][]string{"id": nil, "userprincipalname": nil, "mail": nil, "displayname": nil}
+	catalogFilters = map[string][]string{"id": nil, "displayname": nil}
+	packageFilters = map[string][]string{"id": nil, "displayname": nil, "catalog/id": nil}
+	policyFilters  = map[string][]string{"id": nil, "displayname": nil, "accesspackage/id": nil}
+	// The filterable paths of each collection; an enum path lists its members
+	// (Microsoft's v1.0 metadata), so that an unknown value is a 400 as in Graph.
+	requestFilters = map[string][]string{"id": nil, "state": requestStates, "requesttype": append(requestTypes, "approverRemove"),
+		"createddatetime": nil, "accesspackage/id": nil, "requestor/objectid": nil, "assignment/id": nil}
+	assignmentFilters = map[string][]string{"id": nil, "state": assignmentStates, "target/objectid": nil, "accesspackage/id": nil, "assignmentpolicy/id": nil}
 )
 
 // ---- users -----------------------------------------------------------------------
@@ -97,7 +100,7 @@ func (s *Server) postSeed(c *call, coll string) (*response, *graphError) {
 	return &response{status: 201, body: m}, nil
 }
 
-func (s *Server) seedEntity(coll string) (entity string, order []string, filters map[string]bool) {
+func (s *Server) seedEntity(coll string) (entity string, order []string, filters map[string][]string) {
 	switch coll {
 	case "catalogs":
 		return "catalog", s.st.catOrder, catalogFilters
@@ -256,33 +259,50 @@ func (s *Server) requestFields(r *request) func(string) any {
 
 const requestsContext = "identityGovernance/entitlementManagement/assignmentRequests"
 
+// selectRequests is what a list or count of requests reads: the candidates
+// (narrowed by an index where the filter allows) and the match.
+func (s *Server) selectRequests(q *query, extra func(*request) bool) ([]string, func(string) bool) {
+	candidates := s.st.reqOrder
+	if pkg, ok := q.filter.eqValue("accesspackage/id"); ok {
+		candidates = s.st.reqByPkg[lower(pkg)]
+	}
+	return candidates, func(id string) bool {
+		r := s.visibleRequest(id)
+		return r != nil && (extra == nil || extra(r)) && q.filter.match(s.requestFields(r))
+	}
+}
+
 func (s *Server) listRequestsWhere(c *call, extra func(*request) bool) (*response, *graphError) {
 	q, gerr := parseQuery(c, requestFilters, "request", true)
 	if gerr != nil {
 		return nil, gerr
 	}
-	candidates := s.st.reqOrder
-	if pkg, ok := q.filter.eqValue("accesspackage/id"); ok {
-		candidates = s.st.reqByPkg[lower(pkg)]
-	}
-	match := func(id string) bool {
-		r := s.visibleRequest(id)
-		return r != nil && (extra == nil || extra(r)) && q.filter.match(s.requestFields(r))
-	}
+	candidates, match := s.selectRequests(q, extra)
 	render := func(id string) map[string]any { return s.renderRequest(s.st.requests[id], q.expand) }
 	return s.page(c, q, candidates, match, render, requestsContext), nil
 }
 
 func (s *Server) listRequests(c *call) (*response, *graphError) { return s.listRequestsWhere(c, nil) }
 
+// countRequests is /assignmentRequests/$count: the count of the collection
+// after $filter, as OData defines the /$count segment.
 func (s *Server) countRequests(c *call) (*response, *graphError) {
+	q, gerr := parseQuery(c, requestFilters, "request", true)
+	if gerr != nil {
+		return nil, gerr
+	}
+	return countOf(s.selectRequests(q, nil)), nil
+}
+
+// countOf answers a /$count: the matches among the candidates, as text.
+func countOf(candidates []string, match func(string) bool) *response {
 	n := 0
-	for _, id := range s.st.reqOrder {
-		if s.visibleRequest(id) != nil {
+	for _, id := range candidates {
+		if match(id) {
 			n++
 		}
 	}
-	return &response{status: 200, text: strconv.Itoa(n)}, nil
+	return &response{status: 200, text: strconv.Itoa(n)}
 }
 
 // onArg reads the on='…' argument of filterByCurrentUser.
@@ -537,11 +557,8 @@ func (s *Server) assignmentFields(a *assignment) func(string) any {
 	}
 }
 
-func (s *Server) listAssignmentsWhere(c *call, extra func(*assignment) bool) (*response, *graphError) {
-	q, gerr := parseQuery(c, assignmentFilters, "assignment", true)
-	if gerr != nil {
-		return nil, gerr
-	}
+// selectAssignments is what a list or count of assignments reads.
+func (s *Server) selectAssignments(q *query, extra func(*assignment) bool) ([]string, func(string) bool) {
 	candidates := s.st.asgOrder
 	if t, ok := q.filter.eqValue("target/objectid"); ok {
 		candidates = nil
@@ -551,10 +568,18 @@ func (s *Server) listAssignmentsWhere(c *call, extra func(*assignment) bool) (*r
 	} else if pkg, ok := q.filter.eqValue("accesspackage/id"); ok {
 		candidates = s.st.asgByPkg[lower(pkg)]
 	}
-	match := func(id string) bool {
+	return candidates, func(id string) bool {
 		a := s.visibleAssignment(id)
 		return a != nil && (extra == nil || extra(a)) && q.filter.match(s.assignmentFields(a))
 	}
+}
+
+func (s *Server) listAssignmentsWhere(c *call, extra func(*assignment) bool) (*response, *graphError) {
+	q, gerr := parseQuery(c, assignmentFilters, "assignment", true)
+	if gerr != nil {
+		return nil, gerr
+	}
+	candidates, match := s.selectAssignments(q, extra)
 	render := func(id string) map[string]any { return s.renderAssignment(s.st.assignments[id], q.expand) }
 	return s.page(c, q, candidates, match, render, assignmentsContext), nil
 }
@@ -563,14 +588,13 @@ func (s *Server) listAssignments(c *call) (*response, *graphError) {
 	return s.listAssignmentsWhere(c, nil)
 }
 
+// countAssignments is /assignments/$count: the count after $filter.
 func (s *Server) countAssignments(c *call) (*response, *graphError) {
-	n := 0
-	for _, id := range s.st.asgOrder {
-		if s.visibleAssignment(id) != nil {
-			n++
-		}
+	q, gerr := parseQuery(c, assignmentFilters, "assignment", true)
+	if gerr != nil {
+		return nil, gerr
 	}
-	return &response{status: 200, text: strconv.Itoa(n)}, nil
+	return countOf(s.selectAssignments(q, nil)), nil
 }
 
 func (s *Server) assignmentsForCurrentUser(c *call) (*response, *graphError) {

@@ -126,9 +126,15 @@ func (e *env) raw(method, path, token string, body any, hdr map[string]string) (
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	var m map[string]any
-	_ = json.Unmarshal(data, &m)
+	if err := json.Unmarshal(data, &m); err != nil {
+		// A text answer, such as a $count: kept under "text".
+		m = map[string]any{"text": string(data)}
+	}
 	return resp.StatusCode, resp.Header, m
 }
 

@@ -73,7 +73,7 @@ type filter []comparison
 // parseFilter parses "a eq 'x' and b/c gt 2024-01-01T00:00:00Z". Parentheses
 // around the whole clause or a comparison are accepted; "or" and "not" are not
 // in the documented subset and are rejected like other unsupported clauses.
-func parseFilter(s string, allowed map[string]bool) (filter, *graphError) {
+func parseFilter(s string, allowed map[string][]string) (filter, *graphError) {
 	toks, gerr := tokenize(s)
 	if gerr != nil {
 		return nil, gerr
@@ -103,7 +103,8 @@ func parseFilter(s string, allowed map[string]bool) (filter, *graphError) {
 			return nil, badRequest("Invalid filter clause: incomplete expression in '%s'.", s)
 		}
 		path, op, lit := lower(flat[i]), lower(flat[i+1]), flat[i+2]
-		if !allowed[path] {
+		members, ok := allowed[path]
+		if !ok {
 			return nil, badRequest("Invalid filter clause: filtering on property '%s' is not supported.", flat[i])
 		}
 		switch op {
@@ -114,6 +115,12 @@ func parseFilter(s string, allowed map[string]bool) (filter, *graphError) {
 		l, gerr := parseLiteral(lit)
 		if gerr != nil {
 			return nil, gerr
+		}
+		if members != nil && !l.isNull {
+			// An enum: Graph binds the literal to a member and refuses anything else.
+			if _, gerr := normEnum(l.str, members, path); gerr != nil {
+				return nil, badRequest("The string '%s' is not a valid enumerated type constant.", strings.Trim(lit, "'"))
+			}
 		}
 		f = append(f, comparison{path: path, op: op, lit: l})
 		i += 3

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -175,7 +176,7 @@ type query struct {
 	rawQuery url.Values
 }
 
-func parseQuery(c *call, filterPaths map[string]bool, entity string, list bool) (*query, *graphError) {
+func parseQuery(c *call, filterPaths map[string][]string, entity string, list bool) (*query, *graphError) {
 	v := splitQuery(c.r.URL.RawQuery)
 	q := &query{rawQuery: v}
 	for k := range v {
@@ -212,6 +213,7 @@ func parseQuery(c *call, filterPaths map[string]bool, entity string, list bool) 
 		if gerr != nil {
 			return nil, gerr
 		}
+		items = expandStar(items, entity)
 		if gerr := checkExpand(items, entity); gerr != nil {
 			return nil, gerr
 		}
@@ -266,6 +268,27 @@ var expandTargets = map[string]map[string]string{
 	"catalog":    {"accesspackages": "package"},
 	"subject":    {},
 	"user":       {},
+}
+
+// expandStar replaces $expand=* by every navigation of the entity, one level
+// deep, as OData defines the star.
+func expandStar(items []expandItem, entity string) []expandItem {
+	out := make([]expandItem, 0, len(items))
+	for _, it := range items {
+		if it.name != "*" {
+			out = append(out, it)
+			continue
+		}
+		names := make([]string, 0, len(expandTargets[entity]))
+		for n := range expandTargets[entity] {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			out = append(out, expandItem{name: n})
+		}
+	}
+	return out
 }
 
 func checkExpand(items []expandItem, entity string) *graphError {
