@@ -221,6 +221,14 @@ func (s *Server) SetClock(t time.Time) {
 // Now returns the emulator's clock.
 func (s *Server) Now() time.Time { return s.nowLocked() }
 
+// SetErrorCodes renames the error codes the emulator answers with (see
+// Options.ErrorCodes); nil restores them.
+func (s *Server) SetErrorCodes(codes map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.ErrorCodes = codes
+}
+
 // AddToken makes the emulator accept another bearer token for an identity.
 func (s *Server) AddToken(token string, id Identity) error {
 	if id.Kind != "application" && id.Kind != "delegated" {
@@ -255,6 +263,8 @@ type settings struct {
 	ProcessingDelay *Duration `json:"processingDelay,omitempty"`
 	DeliveryDelay   *Duration `json:"deliveryDelay,omitempty"`
 	PageSize        *int      `json:"pageSize,omitempty"`
+	// ErrorCodes renames error codes (see Options.ErrorCodes); {} restores them.
+	ErrorCodes map[string]string `json:"errorCodes,omitempty"`
 }
 
 // maxControlBody bounds a control request's body.
@@ -400,6 +410,9 @@ func (s *Server) postSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	if st.PageSize != nil && *st.PageSize > 0 {
 		s.opts.PageSize = *st.PageSize
+	}
+	if st.ErrorCodes != nil {
+		s.opts.ErrorCodes = st.ErrorCodes
 	}
 	s.mu.Unlock()
 	done(w, 0, nil)

@@ -47,6 +47,10 @@ type Options struct {
 	// PageSize is the server-driven page size of collections when the caller
 	// sends no $top (default 100).
 	PageSize int
+	// ErrorCodes renames the error codes the emulator answers with, for
+	// example {"ExistingOpenRequest": "Conflict"}: Graph documents no code for
+	// several refusals, and a client must not depend on the ones we chose.
+	ErrorCodes map[string]string
 	// Seed makes probabilistic faults repeatable (0: a fixed default seed).
 	Seed int64
 	// Fixture, if set, is loaded at start and again on reset.
@@ -330,8 +334,14 @@ func (s *Server) finish(w http.ResponseWriter, c *call, m *RouteMetrics, resp *r
 			"request-id":        c.requestID,
 			"client-request-id": c.clientRequestID,
 		}
+		code := gerr.code
+		s.mu.Lock()
+		if renamed, ok := s.opts.ErrorCodes[code]; ok {
+			code = renamed
+		}
+		s.mu.Unlock()
 		payload, _ = json.Marshal(map[string]any{"error": map[string]any{
-			"code": gerr.code, "message": gerr.message, "details": []any{}, "innerError": inner,
+			"code": code, "message": gerr.message, "details": []any{}, "innerError": inner,
 		}})
 		h.Set("Content-Type", "application/json")
 	} else {

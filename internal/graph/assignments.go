@@ -36,46 +36,124 @@ type AddOutcome struct {
 	Adopted bool
 }
 
-// AddAssignment sends adminAdd once in effect. After an ambiguous failure —
-// no answer, or a gateway 5xx — or an answer that says the request or the
-// assignment already exists, it looks for the target's live assignment in
-// the package under the policy before sending again; Graph keeps one open
-// request per target and package, so a repeated POST is refused while the
-// first one is open and the loop looks again, within ctx.
+// AddAssignment sends adminAdd once in effect, and decides by looking at
+// Graph's state, never by an error code, whether what it asked for already
+// exists:
+//
+//   - After an ambiguous failure (no answer, or a gateway 5xx) the first
+//     POST may have landed. The client looks for the target's live
+//     assignment in the package under the policy, and for its open request
+//     in the package, before sending again; a refusal of the repeat while
+//     nothing is visible yet is replication lag, and it looks again within
+//     ReplicationWindow.
+//   - After a 400 or 409 — which may mean "this already exists", whatever
+//     code Graph uses — it looks once. What it finds existed before this
+//     call (Adopted); if it finds nothing, the refusal was about something
+//     else and is returned as is.
 func (c *Client) AddAssignment(ctx context.Context, in AddInput, poll PollPolicy) (*AddOutcome, error) {
 	q, err := c.SubmitAdd(ctx, in)
 	if err == nil {
 		return &AddOutcome{Request: q, RequestID: q.ID}, nil
 	}
-	if !mayAlreadyExist(err) {
+	refused := isRefusal(err)
+	if !refused && !IsAmbiguous(err) {
 		return &AddOutcome{}, err
 	}
-	adopting := !IsAmbiguous(err)
 	first := err
-	c.log(ctx, "the adminAdd request may already exist in Graph; looking for it before sending it again", map[string]any{"error": err.Error()})
+	c.log(ctx, "the adminAdd request may already exist in Graph; looking at Graph's state before sending it again", map[string]any{"error": err.Error()})
 	backoff := poll.Backoff()
+	var refusedSince time.Time
 	for {
-		if a, ferr := c.findLive(ctx, in); ferr == nil && a != nil {
-			out := &AddOutcome{Found: a, Adopted: adopting}
-			// The request that made it, to record and to follow.
-			if reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: a.ID, RequestType: "adminAdd"}); lerr == nil && len(reqs) > 0 {
-				out.RequestID = reqs[len(reqs)-1].ID
-			}
-			return out, nil
-		}
-		q, err = c.SubmitAdd(ctx, in)
+		out, lerr := c.lookForAdd(ctx, in)
 		switch {
-		case err == nil:
-			return &AddOutcome{Request: q, RequestID: q.ID}, nil
-		case mayAlreadyExist(err):
-			// An earlier request landed (or we still cannot tell): look again.
-		default:
-			return &AddOutcome{}, err
+		case lerr != nil && refused:
+			return &AddOutcome{}, fmt.Errorf("%w (and looking for an existing assignment failed: %v)", first, lerr)
+		case out != nil:
+			out.Adopted = refused
+			return out, nil
+		case refused:
+			// Nothing exists: the refusal was about something else.
+			return &AddOutcome{}, first
+		}
+		if refusedSince.IsZero() || time.Since(refusedSince) < ReplicationWindow {
+			// Send again only while no repeat has been refused: once one has,
+			// the first POST is open in Graph and only lag hides it.
+			if refusedSince.IsZero() {
+				q, err = c.SubmitAdd(ctx, in)
+				switch {
+				case err == nil:
+					return &AddOutcome{Request: q, RequestID: q.ID}, nil
+				case isRefusal(err):
+					refusedSince = time.Now()
+				case !IsAmbiguous(err):
+					return &AddOutcome{}, err
+				}
+			}
+		} else {
+			return &AddOutcome{}, fmt.Errorf("%w; Graph then refused to take the request again (%v), but shows no request or assignment for this target: look for it before retrying", first, err)
 		}
 		if !backoff.Wait(ctx) {
 			return &AddOutcome{}, fmt.Errorf("%w; a request for this target may be open in Graph without an assignment yet (for example one scheduled for a later start): look for it before retrying", first)
 		}
 	}
+}
+
+// isRefusal reports a 400 or 409: Graph refused the request, which may mean
+// that what it asks for already exists.
+func isRefusal(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == 400 || e.Status == 409)
+}
+
+// lookForAdd finds what an adminAdd would have made: the target's live
+// assignment in the package under the policy, or its open request in the
+// package (Graph keeps one open request per target and package). It
+// returns nil when Graph shows neither.
+func (c *Client) lookForAdd(ctx context.Context, in AddInput) (*AddOutcome, error) {
+	a, err := c.findLive(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if a != nil {
+		out := &AddOutcome{Found: a}
+		// The request that made it, to record and to follow.
+		if reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: a.ID, RequestType: "adminAdd"}); lerr == nil && len(reqs) > 0 {
+			out.RequestID = reqs[len(reqs)-1].ID
+		}
+		return out, nil
+	}
+	open, err := c.openRequestFor(ctx, in)
+	if err != nil || open == nil {
+		return nil, err
+	}
+	if open.Type != "adminAdd" || (open.Assignment != nil && open.Assignment.PolicyID != "" && !strings.EqualFold(open.Assignment.PolicyID, in.PolicyID)) {
+		policy := "?"
+		if open.Assignment != nil {
+			policy = open.Assignment.PolicyID
+		}
+		return nil, fmt.Errorf("Graph has an open %s request %s (%s) for this target in access package %s under policy %s, and accepts no other until it completes", open.Type, open.ID, open.State, in.AccessPackageID, policy)
+	}
+	return &AddOutcome{Request: open, RequestID: open.ID}, nil
+}
+
+// openRequestFor finds the target's open (not yet settled) request in the
+// package: one listing of the package's requests, matched on the target.
+func (c *Client) openRequestFor(ctx context.Context, in AddInput) (*Request, error) {
+	reqs, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: in.AccessPackageID})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reqs {
+		if r.Terminal() || r.Assignment == nil || r.Assignment.Target == nil {
+			continue
+		}
+		t := r.Assignment.Target
+		if (in.TargetObjectID != "" && strings.EqualFold(t.ObjectID, in.TargetObjectID)) ||
+			(in.TargetEmail != "" && strings.EqualFold(t.Email, in.TargetEmail)) {
+			return r, nil
+		}
+	}
+	return nil, nil
 }
 
 // findLive finds the target's live assignment in the package under the policy.
@@ -138,7 +216,7 @@ func (c *Client) UpdateAssignment(ctx context.Context, id, justification string,
 	var lookingSince time.Time
 	for {
 		q, err := c.SubmitUpdate(ctx, id, justification, sch, answers)
-		if err == nil || (!IsAmbiguous(err) && !isOpenRequestConflict(err)) {
+		if err == nil || (!IsAmbiguous(err) && !c.refusedForAnOpenRequest(ctx, id, err)) {
 			return q, err
 		}
 		if lookingSince.IsZero() {
@@ -181,7 +259,7 @@ func (c *Client) RemoveAssignment(ctx context.Context, id, justification string,
 			if a, gerr := c.GetAssignment(ctx, id); IsNotFound(gerr) || (gerr == nil && !a.Live()) {
 				return nil, nil
 			}
-		case isOpenRequestConflict(err):
+		case c.refusedForAnOpenRequest(ctx, id, err):
 			c.log(ctx, "another request for this assignment is still open; waiting before removing it", map[string]any{"assignment_id": id})
 		default:
 			return q, err
@@ -190,6 +268,26 @@ func (c *Client) RemoveAssignment(ctx context.Context, id, justification string,
 			return nil, fmt.Errorf("%w (still refused when the timeout ran out)", err)
 		}
 	}
+}
+
+// refusedForAnOpenRequest says whether a refusal of a request for an
+// assignment comes while another request for it is still open, which Graph
+// refuses whatever code it answers with: decided by looking at the
+// assignment's requests, not by the code.
+func (c *Client) refusedForAnOpenRequest(ctx context.Context, assignmentID string, err error) bool {
+	if !isRefusal(err) {
+		return false
+	}
+	reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: assignmentID})
+	if lerr != nil {
+		return false
+	}
+	for _, r := range reqs {
+		if !r.Terminal() {
+			return true
+		}
+	}
+	return false
 }
 
 // WaitAssignmentVisible reads a just-created assignment until Graph shows it,

@@ -222,7 +222,7 @@ func (c *Client) submit(ctx context.Context, op string, body models.AccessPackag
 
 // ---- reading ------------------------------------------------------------------------------
 
-var requestExpand = []string{"assignment($expand=target)", "accessPackage"}
+var requestExpand = []string{"assignment($expand=target,assignmentPolicy)", "accessPackage"}
 
 // GetRequest reads a request with its assignment and target.
 func (c *Client) GetRequest(ctx context.Context, id string) (*Request, error) {

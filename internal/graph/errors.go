@@ -88,18 +88,6 @@ func IsBadRequest(err error) bool {
 	return errors.As(err, &e) && e.Status == http.StatusBadRequest
 }
 
-// isOpenRequestConflict reports Graph's refusal of a request while another
-// request for the same target and package is still open. Graph documents no
-// code for it; ExistingOpenRequest is what tenants are reported to answer.
-func isOpenRequestConflict(err error) bool { return HasCode(err, "ExistingOpenRequest") }
-
-// mayAlreadyExist reports an answer to adminAdd that may mean "this already
-// exists": an ambiguous failure, or a refusal whose code says so. Callers
-// decide by looking at Graph's state, never by the code alone.
-func mayAlreadyExist(err error) bool {
-	return IsAmbiguous(err) || isOpenRequestConflict(err) || HasCode(err, "ExistingAssignment")
-}
-
 // TokenError is a failure to get an access token: the credential's error,
 // which names the cause (an AADSTS code from Entra, a missing file, ...).
 type TokenError struct{ Err error }

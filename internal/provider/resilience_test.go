@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 )
@@ -42,6 +44,41 @@ func TestAccResilience_adoptsWhatAnEarlierApplyRequested(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{
 				expectDeliveredRequests(srv, "adminAdd", uAlice, 1),
 				expectTracksAssignment(srv, res, pkgSales, polDirect, uAlice),
+			},
+		}},
+	})
+}
+
+// Graph documents no error code for "this already exists". Whatever code it
+// answers with, create decides by looking at Graph's state: the emulator
+// here answers with codes the provider has never seen, for an assignment an
+// interrupted apply left delivered and for a request it left still open.
+func TestAccResilience_adoptsWhateverTheDuplicateCode(t *testing.T) {
+	codes := map[string]string{"ExistingOpenRequest": "RequestAlreadyPending42", "ExistingAssignment": "DuplicateAssignment42"}
+	srv, p := testEmulator(t, emulator.Options{ErrorCodes: codes})
+	srv.MustAdd(pkgSales, polDirect, uAlice, nil) // delivered
+	must(t, srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: uBob, DeliveryDelay: &emulator.Duration{D: 2 * time.Second}}}))
+	openID := srv.MustAdd(pkgSales, polDirect, uBob, nil) // still delivering
+	if r := requestByID(srv, openID); r.State == "delivered" {
+		t.Fatalf("setup: the request was delivered at once: %+v", r)
+	}
+	cfg := assignmentConfig(p, polDirect, uAlice, "") + strings.Replace(strings.Replace(assignmentConfig("", polDirect, uBob, ""), `"test"`, `"bob"`, 1), "entitlement_access_package_assignment.test", "entitlement_access_package_assignment.bob", 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if err := checkDestroyed(srv, uAlice)(s); err != nil {
+				return err
+			}
+			return checkDestroyed(srv, uBob)(s)
+		},
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectDeliveredRequests(srv, "adminAdd", uAlice, 1),
+				expectDeliveredRequests(srv, "adminAdd", uBob, 1),
+				expectTracksAssignment(srv, res, pkgSales, polDirect, uAlice),
+				expectTracksAssignment(srv, "entitlement_access_package_assignment.bob", pkgSales, polDirect, uBob),
+				statecheck.ExpectKnownValue("entitlement_access_package_assignment.bob", tfjsonpath.New("request_id"), knownvalue.StringExact(openID)),
 			},
 		}},
 	})
