@@ -91,13 +91,16 @@ type RequestView struct {
 	ID, RequestType, State, Status string
 	AccessPackageID, PolicyID      string
 	TargetObjectID, TargetEmail    string
-	// RequestorObjectID is the object id of who made the request: the
-	// service principal of an application token, or the signed-in user.
+	// RequestorObjectID is Graph's requestor: who requested, or for a direct
+	// (admin*) request the subject who was assigned.
 	RequestorObjectID string
-	AssignmentID      string
-	Justification     string
-	WaitingStage      string
-	Answers           []map[string]any
+	// CallerObjectID is who made the call: the service principal of an
+	// application token, or the signed-in user. Graph does not show it.
+	CallerObjectID string
+	AssignmentID   string
+	Justification  string
+	WaitingStage   string
+	Answers        []map[string]any
 	// Start and Duration are the request's schedule as Graph recorded it.
 	Start     *time.Time
 	Duration  string
@@ -134,6 +137,9 @@ func (s *Server) Requests() []RequestView {
 		}
 		if rq := s.st.subjects[r.requestorID]; rq != nil {
 			v.RequestorObjectID = rq.objectID
+		}
+		if cl := s.st.subjects[r.callerID]; cl != nil {
+			v.CallerObjectID = cl.objectID
 		}
 		if r.justification != nil {
 			v.Justification = *r.justification

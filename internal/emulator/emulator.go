@@ -67,6 +67,33 @@ type Identity struct {
 	// ObjectID is the service principal's or the signed-in user's object id.
 	ObjectID    string `json:"objectId"`
 	DisplayName string `json:"displayName,omitempty"`
+	// Roles are the signed-in user's entitlement-management roles, which
+	// Graph requires of a delegated caller of adminAdd, adminUpdate and
+	// adminRemove: AdminRoles lists them.
+	Roles []string `json:"roles,omitempty"`
+}
+
+// AdminRoles are the roles the v1.0 create page names for a delegated caller
+// of admin requests: the entitlement-management roles Access package
+// assignment manager, Access package manager and Catalog owner, and the
+// directory role Identity Governance Administrator.
+var AdminRoles = []string{"Access package assignment manager", "Access package manager", "Catalog owner", "Identity Governance Administrator"}
+
+// mayAdminister says whether a caller may make admin requests: an
+// application (its permission was checked with its token) or a user with
+// one of AdminRoles.
+func (id Identity) mayAdminister() bool {
+	if id.Kind != "delegated" {
+		return true
+	}
+	for _, r := range id.Roles {
+		for _, a := range AdminRoles {
+			if strings.EqualFold(r, a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Server is the emulator. It is safe for concurrent use.

@@ -14,10 +14,10 @@ var (
 		"canceled", "partiallyDelivered", "unknownFutureValue"}
 	assignmentStates = []string{"delivering", "partiallyDelivered", "delivered", "expired", "deliveryFailed", "unknownFutureValue"}
 	expirationTypes  = []string{"notSpecified", "noExpiration", "afterDateTime", "afterDuration"}
-	targetScopes    = []string{"notSpecified", "specificDirectoryUsers", "specificConnectedOrganizationUsers", "specificDirectoryServicePrincipals", "allMemberUsers", "allDirectoryUsers", "allDirectoryServicePrincipals", "allConfiguredConnectedOrganizationUsers", "allExternalUsers", "allDirectoryAgentIdentities", "unknownFutureValue"}
-	calloutStages   = []string{"assignmentRequestCreated", "assignmentRequestApproved", "assignmentRequestGranted", "assignmentRequestRemoved", "assignmentFourteenDaysBeforeExpiration", "assignmentOneDayBeforeExpiration", "unknownFutureValue"}
-	catalogTypes    = []string{"userManaged", "serviceDefault", "serviceManaged", "unknownFutureValue"}
-	catalogStates   = []string{"unpublished", "published", "unknownFutureValue"}
+	targetScopes     = []string{"notSpecified", "specificDirectoryUsers", "specificConnectedOrganizationUsers", "specificDirectoryServicePrincipals", "allMemberUsers", "allDirectoryUsers", "allDirectoryServicePrincipals", "allConfiguredConnectedOrganizationUsers", "allExternalUsers", "allDirectoryAgentIdentities", "unknownFutureValue"}
+	calloutStages    = []string{"assignmentRequestCreated", "assignmentRequestApproved", "assignmentRequestGranted", "assignmentRequestRemoved", "assignmentFourteenDaysBeforeExpiration", "assignmentOneDayBeforeExpiration", "unknownFutureValue"}
+	catalogTypes     = []string{"userManaged", "serviceDefault", "serviceManaged", "unknownFutureValue"}
+	catalogStates    = []string{"unpublished", "published", "unknownFutureValue"}
 )
 
 func normEnum(v any, allowed []string, what string) (string, *graphError) {
@@ -376,6 +376,10 @@ func parseQuestion(qm map[string]any) (*question, *graphError) {
 			for _, c := range cs {
 				if cm, ok := c.(map[string]any); ok {
 					q.choices = append(q.choices, str(cm, "actualValue"))
+					if q.choiceText == nil {
+						q.choiceText = map[string]string{}
+					}
+					q.choiceText[str(cm, "actualValue")] = str(cm, "text")
 				}
 			}
 		}

@@ -324,10 +324,10 @@ func (s *Server) requestsForCurrentUser(c *call) (*response, *graphError) {
 	switch on {
 	case "target":
 		keep = func(r *request) bool {
-			return s.subjectObject(r.targetID) == me || s.subjectObject(r.requestorID) == me
+			return s.subjectObject(r.targetID) == me || s.subjectObject(r.callerID) == me
 		}
 	case "createdby":
-		keep = func(r *request) bool { return s.subjectObject(r.requestorID) == me }
+		keep = func(r *request) bool { return s.subjectObject(r.callerID) == me }
 	case "approver":
 		keep = func(r *request) bool { return r.state == "pendingApproval" && s.isApprover(r, me) }
 	default:
@@ -609,7 +609,7 @@ func (s *Server) assignmentsForCurrentUser(c *call) (*response, *graphError) {
 		return s.listAssignmentsWhere(c, func(a *assignment) bool {
 			for _, rid := range s.st.reqByPkg[a.packageID] {
 				r := s.st.requests[rid]
-				if r.assignmentID == a.id && isAdd(r) && s.subjectObject(r.requestorID) == me {
+				if r.assignmentID == a.id && isAdd(r) && s.subjectObject(r.callerID) == me {
 					return true
 				}
 			}

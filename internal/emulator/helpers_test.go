@@ -51,7 +51,7 @@ func testFixture() *emulator.Fixture {
 				"requestApprovalSettings": map[string]any{"isApprovalRequiredForAdd": true, "isRequestorJustificationRequired": true, "stages": []any{map[string]any{"primaryApprovers": []any{map[string]any{"@odata.type": "#microsoft.graph.singleUser", "userId": approver}}}}},
 				"questions": []any{
 					map[string]any{"@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion", "id": qRegion, "text": "Region?", "isRequired": true,
-						"choices": []any{map[string]any{"actualValue": "EMEA"}, map[string]any{"actualValue": "AMER"}}},
+						"choices": []any{map[string]any{"actualValue": "EMEA", "text": "Europe, Middle East and Africa"}, map[string]any{"actualValue": "AMER", "text": "Americas"}}},
 					map[string]any{"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": qCost, "text": "Cost centre", "isRequired": false, "regexPattern": "CC-[0-9]{4}"},
 				}},
 			{"id": polHook, "displayName": "Hooked", "accessPackage": map[string]any{"id": pkgA},

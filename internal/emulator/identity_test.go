@@ -87,7 +87,7 @@ func errorMessage(body map[string]any) string {
 }
 
 // azidentity, unmodified, gets a token from the emulator; Graph accepts it
-// and records the service principal as the requestor; the token endpoint
+// and records the service principal as the caller; the token endpoint
 // refuses a wrong secret and an unknown tenant with Entra's codes.
 func TestTokenEndpointWithAzidentity(t *testing.T) {
 	srv, root, hc := tlsEmulator(t, emulator.Options{})
@@ -111,8 +111,12 @@ func TestTokenEndpointWithAzidentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs := srv.Requests()
-	if got := reqs[len(reqs)-1].RequestorObjectID; got != spID {
-		t.Fatalf("requestor %q, want the service principal %s", got, spID)
+	if got := reqs[len(reqs)-1].CallerObjectID; got != spID {
+		t.Fatalf("caller %q, want the service principal %s", got, spID)
+	}
+	// Graph's requestor of a direct assignment is the subject who was assigned.
+	if got := reqs[len(reqs)-1].RequestorObjectID; got != alice {
+		t.Fatalf("requestor %q, want the target %s", got, alice)
 	}
 
 	for _, tc := range []struct {

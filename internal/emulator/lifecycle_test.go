@@ -68,8 +68,9 @@ func TestAdminAddLifecycle(t *testing.T) {
 		t.Fatalf("request accessPackage navigation: %v", err)
 	}
 	rq, err := e.c.EntitlementManagement().AssignmentRequests().ByAccessPackageAssignmentRequestId(r.ID).Requestor().Get(ctx(t), nil)
-	if err != nil || rq.GetSubjectType() == nil || rq.GetSubjectType().String() != "servicePrincipal" {
-		t.Fatalf("request requestor navigation: %v", err)
+	// The requestor of a direct assignment is the subject who was assigned.
+	if err != nil || rq.GetObjectId() == nil || *rq.GetObjectId() != alice || rq.GetSubjectType() == nil || rq.GetSubjectType().String() != "user" {
+		t.Fatalf("request requestor navigation: %v %v", rq, err)
 	}
 	ra, err := e.c.EntitlementManagement().AssignmentRequests().ByAccessPackageAssignmentRequestId(r.ID).Assignment().Get(ctx(t), nil)
 	if err != nil || *ra.GetId() != a.ID {

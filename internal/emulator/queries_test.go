@@ -47,3 +47,20 @@ func TestCountExpandStarAndEnumFilters(t *testing.T) {
 		t.Errorf("an enum value in another case: %d %v", st, m)
 	}
 }
+
+// A choice answer sent without a display value gets the choice's text.
+func TestChoiceAnswersGetTheirDisplayValue(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	body := map[string]any{"requestType": "adminAdd",
+		"assignment": map[string]any{"targetId": alice, "assignmentPolicyId": polAsk, "accessPackageId": pkgB},
+		"answers": []any{map[string]any{"@odata.type": "#microsoft.graph.accessPackageAnswerString", "value": "AMER",
+			"answeredQuestion": map[string]any{"@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion", "id": qRegion}}}}
+	st, _, m := e.raw("POST", em+"/assignmentRequests", e.srv.Token(), body, nil)
+	if st != 201 {
+		t.Fatalf("%d %v", st, m)
+	}
+	answers, _ := m["answers"].([]any)
+	if len(answers) != 1 || answers[0].(map[string]any)["displayValue"] != "Americas" {
+		t.Fatalf("answers: %v", m["answers"])
+	}
+}

@@ -64,6 +64,23 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	if r.schedule.start != nil && r.schedule.start.Before(r.created) {
 		r.schedule.start = tptr(r.created)
 	}
+	if r.schedule.expType == "afterDateTime" && r.schedule.end != nil {
+		// [INF] Graph documents no such check: an end that is not after the
+		// start (so also an end in the past) would grant nothing, and the
+		// emulator refuses it rather than invent an assignment that expires
+		// as it starts.
+		start := r.created
+		if r.schedule.start != nil {
+			start = *r.schedule.start
+		}
+		if !r.schedule.end.After(start) {
+			return nil, invalidRequest("The expiration %s is not after the start %s.", fmtTime(r.schedule.end), start.UTC().Format(time.RFC3339))
+		}
+	}
+	if !isUser(r) && !c.identity.mayAdminister() {
+		// The message and code are [INF]: Graph's generic refusal.
+		return nil, errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation: a %s request needs an entitlement-management role (%s).", rt, strings.Join(AdminRoles, ", "))
+	}
 	switch rt {
 	case "adminAdd", "userAdd":
 		gerr = s.prepareAdd(c, r, asg)
@@ -93,7 +110,11 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil {
 		return nil, existingOpen(open)
 	}
-	r.requestorID = s.subjectForCaller(c.identity).id
+	r.callerID = s.subjectForCaller(c.identity).id
+	r.requestorID = r.callerID
+	if !isUser(r) {
+		r.requestorID = r.targetID
+	}
 	r.setState("submitted")
 	r.next, r.due = stepProcess, r.created.Add(s.opts.ProcessingDelay)
 	s.addRequest(r)
@@ -340,6 +361,12 @@ func (s *Server) validateAnswers(r *request, p *policy, raw []any) ([]map[string
 			return nil, invalidRequest("The answer to question %s cannot be changed after the request.", q.id)
 		}
 		disp := findKey(am, "displayValue")
+		if d, _ := disp.(string); d == "" && q.isChoice() && q.choiceText[val] != "" {
+			// A choice answer shows the choice's text to requestors and
+			// approvers: [INF] Graph fills displayValue from it when the
+			// caller sends none.
+			disp = q.choiceText[val]
+		}
 		out = append(out, map[string]any{
 			"@odata.type": "#microsoft.graph.accessPackageAnswerString", "value": val, "displayValue": disp,
 			"answeredQuestion": map[string]any{"@odata.type": q.odataType, "id": q.id},

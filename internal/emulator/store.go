@@ -33,6 +33,7 @@ type question struct {
 	editable    bool
 	regex       string
 	choices     []string
+	choiceText  map[string]string // actualValue → the choice's text
 	multiSelect bool
 	body        map[string]any
 }
@@ -103,10 +104,14 @@ type request struct {
 	callouts                       []*callout
 	packageID, policyID            string
 	targetID                       string // subject id
-	requestorID                    string // subject id
-	assignmentID                   string
-	deleted                        bool
-	visibleAt                      time.Time
+	// requestorID is Graph's requestor: the subject who requested or, for
+	// a direct (admin*) request, the subject who was assigned (the v1.0
+	// accessPackageAssignmentRequest page). callerID is who made the call.
+	requestorID  string // subject id
+	callerID     string // subject id
+	assignmentID string
+	deleted      bool
+	visibleAt    time.Time
 
 	// Lifecycle bookkeeping (see lifecycle.go).
 	next         string    // the step to run when due

@@ -131,7 +131,7 @@ func TestAccAccessPackageAssignmentRequest_deniedAndCanceled(t *testing.T) {
 }
 
 func TestAccAccessPackageAssignmentRequest_onBehalf(t *testing.T) {
-	// Seed example 5: a manager asks for a direct report; the requestor comes from the token.
+	// A manager asks for a direct report (the v1.0 create page documents it); the requestor comes from the token.
 	srv, p := asUser(t, uManager)
 	body := fmt.Sprintf(`%s
   assignment_policy_id = %q

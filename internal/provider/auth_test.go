@@ -176,8 +176,8 @@ func (w *authWorld) madeBy(sp, grant string) resource.TestCheckFunc {
 		if len(adds) != 1 {
 			return fmt.Errorf("want 1 adminAdd request, got %d", len(adds))
 		}
-		if adds[0].RequestorObjectID != sp {
-			return fmt.Errorf("the request was made by %q, want the service principal %s", adds[0].RequestorObjectID, sp)
+		if adds[0].CallerObjectID != sp {
+			return fmt.Errorf("the request was made by %q, want the service principal %s", adds[0].CallerObjectID, sp)
 		}
 		if n := w.srv.AuthCounts()[grant]; n < 1 {
 			return fmt.Errorf("the emulator issued no token through %q: %v", grant, w.srv.AuthCounts())
