@@ -534,15 +534,19 @@ type Question struct {
 // Policy is what the provider checks of an assignment policy before it
 // sends a request.
 type Policy struct {
-	ID                    string
-	Questions             []Question
+	ID              string
+	AccessPackageID string
+	Questions       []Question
+	// Expiration is the policy's expiration (type, end or duration), nil
+	// when Graph gives none.
+	Expiration            *Schedule
 	JustificationRequired bool
 	AllowCustomSchedule   bool
 	ApprovalRequiredAdd   bool
 }
 
-// GetPolicy reads a policy with its questions ($expand=questions: they are a
-// contained navigation, absent otherwise).
+// GetPolicy reads a policy with its questions and its access package
+// ($expand: the questions are a contained navigation, absent otherwise).
 func (c *Client) GetPolicy(ctx context.Context, policyID string) (*Policy, error) {
 	var out models.AccessPackageAssignmentPolicyable
 	op := "read assignment policy " + policyID
@@ -550,7 +554,7 @@ func (c *Client) GetPolicy(ctx context.Context, policyID string) (*Policy, error
 		var err error
 		out, err = c.em.AssignmentPolicies().ByAccessPackageAssignmentPolicyId(policyID).Get(ctx,
 			&ig.EntitlementManagementAssignmentPoliciesAccessPackageAssignmentPolicyItemRequestBuilderGetRequestConfiguration{
-				QueryParameters: &ig.EntitlementManagementAssignmentPoliciesAccessPackageAssignmentPolicyItemRequestBuilderGetQueryParameters{Expand: []string{"questions"}}})
+				QueryParameters: &ig.EntitlementManagementAssignmentPoliciesAccessPackageAssignmentPolicyItemRequestBuilderGetQueryParameters{Expand: []string{"questions", "accessPackage"}}})
 		return err
 	})
 	if err != nil {
@@ -561,6 +565,15 @@ func (c *Client) GetPolicy(ctx context.Context, policyID string) (*Policy, error
 	}
 	b := func(v *bool) bool { return v != nil && *v }
 	p := &Policy{ID: str(out.GetId())}
+	if ap := out.GetAccessPackage(); ap != nil {
+		p.AccessPackageID = str(ap.GetId())
+	}
+	if e := out.GetExpiration(); e != nil {
+		p.Expiration = &Schedule{ExpirationType: enumString(e.GetTypeEscaped()), End: utc(e.GetEndDateTime())}
+		if d := e.GetDuration(); d != nil {
+			p.Expiration.Duration = durationFromSDK(d)
+		}
+	}
 	if ras := out.GetRequestApprovalSettings(); ras != nil {
 		p.JustificationRequired = b(ras.GetIsRequestorJustificationRequired())
 		p.ApprovalRequiredAdd = b(ras.GetIsApprovalRequiredForAdd())

@@ -135,16 +135,68 @@ func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource
 	}
 }
 
-// ModifyPlan warns, at plan time, about a justification the cloud cannot take.
+// ModifyPlan checks at plan time what only Graph can tell, with read-only
+// calls (one read of each policy per command): that the policy exists and
+// belongs to the access package, that the answers fit its questions, and
+// whether the schedule fits it; and it warns about a justification the cloud
+// cannot take. It runs when an assignment is created or its policy, schedule
+// or answers change, not on every refresh.
 func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || !r.configured() || r.cloud.HasJustification {
+	if req.Plan.Raw.IsNull() || !r.configured() {
 		return
 	}
-	var j types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("justification"), &j)...)
-	if !j.IsNull() {
+	var plan accessPackageAssignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !r.cloud.HasJustification && !plan.Justification.IsNull() {
 		resp.Diagnostics.AddAttributeWarning(path.Root("justification"), "Justification not sent in this cloud",
 			"Assignment requests in the US Government and China clouds have no justification property, so the provider records it in the state but does not send it to Graph.")
+	}
+	if !req.State.Raw.IsNull() {
+		var prior accessPackageAssignmentModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+		if plan.Schedule.Equal(prior.Schedule) && plan.Answers.Equal(prior.Answers) && plan.AssignmentPolicyID.Equal(prior.AssignmentPolicyID) {
+			return
+		}
+	}
+	sch, d := expandSchedule(ctx, plan.Schedule)
+	resp.Diagnostics.Append(d...)
+	if sch != nil && sch.ExpirationType == "afterDateTime" && sch.End != nil && !sch.End.After(time.Now()) {
+		resp.Diagnostics.AddAttributeError(path.Root("schedule").AtName("expiration").AtName("end_date_time"), "Expiration in the past",
+			fmt.Sprintf("end_date_time %s has already passed: the access would end before it is delivered. Set a later end, or remove the resource to end the access.", sch.End.Format(time.RFC3339)))
+	}
+	if plan.AssignmentPolicyID.IsUnknown() || plan.AccessPackageID.IsUnknown() {
+		return
+	}
+	policyID := plan.AssignmentPolicyID.ValueString()
+	pol, err := r.policies.get(ctx, r.client, policyID)
+	switch {
+	case graph.IsNotFound(err):
+		addAttributeGraphError(&resp.Diagnostics, path.Root("assignment_policy_id"), "Unknown assignment policy",
+			fmt.Sprintf("Graph has no assignment policy %s.", policyID), err)
+		return
+	case err != nil:
+		// Graph could not be asked now: the apply will say what it says.
+		tflog.Warn(ctx, "could not read the assignment policy at plan time", map[string]any{"policy_id": policyID, "error": err.Error()})
+		return
+	}
+	if pol.AccessPackageID != "" && !strings.EqualFold(pol.AccessPackageID, plan.AccessPackageID.ValueString()) {
+		resp.Diagnostics.AddAttributeError(path.Root("assignment_policy_id"), "Policy of another access package",
+			fmt.Sprintf("Assignment policy %s belongs to access package %s, not to %s.", policyID, pol.AccessPackageID, plan.AccessPackageID.ValueString()))
+		return
+	}
+	if !plan.Answers.IsUnknown() {
+		ams, d := expandAnswers(ctx, plan.Answers)
+		resp.Diagnostics.Append(d...)
+		if len(ams) > 0 {
+			_, d = answersAgainst(pol, ams)
+			resp.Diagnostics.Append(d...)
+		}
+	}
+	for _, w := range scheduleAgainstPolicy(pol, sch, time.Now()) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("schedule"), "Schedule beyond the policy", w)
 	}
 }
 
@@ -211,7 +263,7 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 	sch, d := expandSchedule(ctx, plan.Schedule)
 	resp.Diagnostics.Append(d...)
 	in.Schedule = sch
-	answers, d := resolveAnswers(ctx, r.client, plan.AssignmentPolicyID.ValueString(), plan.Answers)
+	answers, d := resolveAnswers(ctx, r.providerData, plan.AssignmentPolicyID.ValueString(), plan.Answers)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -358,7 +410,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	}
 	var answers []graph.Answer
 	if answersChanged {
-		answers, d = resolveAnswers(ctx, r.client, plan.AssignmentPolicyID.ValueString(), plan.Answers)
+		answers, d = resolveAnswers(ctx, r.providerData, plan.AssignmentPolicyID.ValueString(), plan.Answers)
 		resp.Diagnostics.Append(d...)
 	}
 	if resp.Diagnostics.HasError() {

@@ -25,6 +25,8 @@ type providerData struct {
 	poll graph.PollPolicy
 	// reads serves the assignment resource's refreshes (see assignmentReads).
 	reads *assignmentReads
+	// policies keeps the policies read during this command.
+	policies *policyCache
 }
 
 // base is embedded, through one of the adapters below, by every resource,

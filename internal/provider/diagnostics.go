@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 )
@@ -27,6 +28,11 @@ func addGraphError(diags *diag.Diagnostics, summary, what string, err error) {
 		return
 	}
 	diags.AddError(summary, what+"\n\n"+explain(err))
+}
+
+// addAttributeGraphError is addGraphError for one attribute.
+func addAttributeGraphError(diags *diag.Diagnostics, p path.Path, summary, what string, err error) {
+	diags.AddAttributeError(p, summary, what+"\n\n"+explain(err))
 }
 
 // calloutDetail lists the custom-extension callouts of a request that have

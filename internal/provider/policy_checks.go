@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -19,16 +21,26 @@ import (
 // resolveAnswers turns the configured answers into Graph answers, reading
 // the policy's questions once to know each one's type and to say clearly,
 // before any request is sent, which answer does not fit.
-func resolveAnswers(ctx context.Context, client *graph.Client, policyID string, list types.List) ([]graph.Answer, diag.Diagnostics) {
+func resolveAnswers(ctx context.Context, pd *providerData, policyID string, list types.List) ([]graph.Answer, diag.Diagnostics) {
 	ams, diags := expandAnswers(ctx, list)
 	if len(ams) == 0 || diags.HasError() {
 		return nil, diags
 	}
-	pol, err := client.GetPolicy(ctx, policyID)
+	pol, err := pd.policies.get(ctx, pd.client, policyID)
 	if err != nil {
 		addGraphError(&diags, "Error Reading the Policy's Questions", fmt.Sprintf("The answers cannot be sent without the questions of policy %s.", policyID), err)
 		return nil, diags
 	}
+	out, d := answersAgainst(pol, ams)
+	diags.Append(d...)
+	return out, diags
+}
+
+// answersAgainst checks answers against the policy's questions: each names
+// a question of the policy, and a choice is one the question offers.
+func answersAgainst(pol *graph.Policy, ams []answerModel) ([]graph.Answer, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	policyID := pol.ID
 	byID := map[string]graph.Question{}
 	var ids []string
 	for _, q := range pol.Questions {
@@ -69,4 +81,98 @@ func answersFor(pol *graph.Policy, ams []answerModel) []graph.Answer {
 			Value: a.Value.ValueString(), DisplayValue: a.DisplayValue.ValueString()})
 	}
 	return out
+}
+
+// policyCache keeps the policies read during one Terraform command, so that
+// a plan of many assignments under one policy reads it once. A failed read
+// is not kept.
+type policyCache struct {
+	mu sync.Mutex
+	m  map[string]*policyEntry
+}
+
+type policyEntry struct {
+	done chan struct{}
+	p    *graph.Policy
+	err  error
+}
+
+func newPolicyCache() *policyCache { return &policyCache{m: map[string]*policyEntry{}} }
+
+func (c *policyCache) get(ctx context.Context, client *graph.Client, id string) (*graph.Policy, error) {
+	key := strings.ToLower(id)
+	c.mu.Lock()
+	e, ok := c.m[key]
+	if !ok {
+		e = &policyEntry{done: make(chan struct{})}
+		c.m[key] = e
+		c.mu.Unlock()
+		e.p, e.err = client.GetPolicy(ctx, id)
+		if e.err != nil {
+			c.mu.Lock()
+			delete(c.m, key)
+			c.mu.Unlock()
+		}
+		close(e.done)
+		return e.p, e.err
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.p, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// scheduleAgainstPolicy says where a direct assignment's schedule goes
+// beyond the policy's expiration. Graph documents the policy's limits for
+// requests users make, not for direct assignments (the portal lets an
+// administrator choose dates under any policy), so this is a warning. The
+// policy's allowCustomAssignmentSchedule is not checked here for the same
+// reason: it governs requestors, and most direct-assignment policies leave
+// it off.
+func scheduleAgainstPolicy(pol *graph.Policy, sch *graph.Schedule, now time.Time) []string {
+	if sch == nil {
+		return nil
+	}
+	var out []string
+	start := now
+	if sch.Start != nil && sch.Start.After(now) {
+		start = *sch.Start
+	}
+	end := sch.End
+	if sch.ExpirationType == "afterDuration" {
+		if d, ok := graph.DurationLength(sch.Duration); ok {
+			e := start.Add(d)
+			end = &e
+		}
+	}
+	limit, what := policyLimit(pol, start)
+	switch {
+	case limit == nil:
+	case sch.ExpirationType == "noExpiration" || (sch.ExpirationType == "afterDateTime" || sch.ExpirationType == "afterDuration") && end != nil && end.After(*limit):
+		out = append(out, fmt.Sprintf("Policy %s ends access %s; this schedule asks for longer. Graph may refuse it or shorten it.", pol.ID, what))
+	}
+	return out
+}
+
+// policyLimit is when access under the policy ends for a start, if it ends.
+func policyLimit(pol *graph.Policy, start time.Time) (*time.Time, string) {
+	e := pol.Expiration
+	if e == nil {
+		return nil, ""
+	}
+	switch e.ExpirationType {
+	case "afterDateTime":
+		if e.End != nil {
+			return e.End, "on " + e.End.Format(time.RFC3339)
+		}
+	case "afterDuration":
+		if d, ok := graph.DurationLength(e.Duration); ok {
+			t := start.Add(d)
+			return &t, "after " + e.Duration
+		}
+	}
+	return nil, ""
 }

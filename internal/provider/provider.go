@@ -205,7 +205,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		}
 	}
 	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": cloud.Name, "credential": method, "scope": cloud.Scope})
-	data := &providerData{client: client, cloud: cloud, poll: graph.DefaultPoll, reads: newAssignmentReads(client)}
+	data := &providerData{client: client, cloud: cloud, poll: graph.DefaultPoll, reads: newAssignmentReads(client), policies: newPolicyCache()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
