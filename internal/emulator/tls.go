@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 )
 
@@ -62,8 +63,22 @@ func (ca *CA) Pool() *x509.CertPool {
 }
 
 // ServerConfig is a TLS configuration with a certificate for the loopback
-// names: 127.0.0.1, ::1 and localhost.
-func (ca *CA) ServerConfig() (*tls.Config, error) {
+// names (127.0.0.1, ::1 and localhost) and any extra host names, such as
+// graph.microsoft.com and login.microsoftonline.com: with a hosts-file entry
+// for them, tools that only talk to Microsoft's hosts reach the emulator.
+func (ca *CA) ServerConfig(extraHosts ...string) (*tls.Config, error) {
+	dns := []string{"localhost"}
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	for _, h := range extraHosts {
+		h = strings.TrimSpace(h)
+		switch ip := net.ParseIP(h); {
+		case h == "":
+		case ip != nil:
+			ips = append(ips, ip)
+		default:
+			dns = append(dns, strings.ToLower(h))
+		}
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -75,8 +90,8 @@ func (ca *CA) ServerConfig() (*tls.Config, error) {
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		DNSNames:     dns,
+		IPAddresses:  ips,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {

@@ -8,6 +8,8 @@
 //	EMULATOR_PROCESSING_DELAY, EMULATOR_DELIVERY_DELAY  Go durations (default 0s, 1s)
 //	EMULATOR_TLS      1 to serve https with a certificate from a CA made at start
 //	EMULATOR_CA_FILE  where to write that CA's certificate (default: a new temporary file)
+//	EMULATOR_TLS_HOSTS  extra host names for the certificate, comma-separated
+//	                  (for example graph.microsoft.com,login.microsoftonline.com)
 //
 // It prints EMULATOR_URL=<root without /v1.0>, EMULATOR_TOKEN=<token> and
 // EMULATOR_TENANT_ID=<directory id> (and with TLS, EMULATOR_CA_FILE=<path of
@@ -25,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,7 +48,7 @@ func tlsSetup(caFile string) (string, *tls.Config, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	cfg, err := ca.ServerConfig()
+	cfg, err := ca.ServerConfig(strings.Split(os.Getenv("EMULATOR_TLS_HOSTS"), ",")...)
 	if err != nil {
 		return "", nil, err
 	}
