@@ -47,6 +47,9 @@ type Options struct {
 	// PageSize is the server-driven page size of collections when the caller
 	// sends no $top (default 100).
 	PageSize int
+	// Observe, when set, sees every Graph call after it is answered: the
+	// contract test checks the bodies against Microsoft's metadata.
+	Observe func(Exchange)
 	// ErrorCodes renames the error codes the emulator answers with, for
 	// example {"ExistingOpenRequest": "Conflict"}: Graph documents no code for
 	// several refusals, and a client must not depend on the ones we chose.
@@ -196,6 +199,7 @@ func newID() string {
 type call struct {
 	r        *http.Request
 	segs     []string // path segments after /v1.0
+	route    string   // the route's name
 	body     []byte
 	identity Identity
 	base     string // scheme://host of this emulator, for @odata.nextLink
@@ -233,6 +237,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := "unrouted"
 	if rt != nil {
 		name = rt.name
+		c.route = rt.name
 	}
 	m := s.countRequest(name)
 	if gerr != nil {
@@ -396,6 +401,18 @@ func (s *Server) finish(w http.ResponseWriter, c *call, m *RouteMetrics, resp *r
 	if len(payload) > 0 {
 		_, _ = w.Write(payload)
 	}
+	if s.opts.Observe != nil {
+		s.opts.Observe(Exchange{Method: c.r.Method, Route: c.route, Status: status, Request: c.body, Response: payload, Cloud: s.opts.Cloud})
+	}
+}
+
+// Exchange is one Graph call as the emulator served it, for Options.Observe.
+type Exchange struct {
+	Method, Route string // the route's name, as in metrics ("" when no route matched)
+	Status        int
+	// Request is the request body (gzip undone); Response the body answered.
+	Request, Response []byte
+	Cloud             string
 }
 
 func (s *Server) nowLocked() time.Time {

@@ -73,23 +73,39 @@ func TestAccAccessPackageAssignment_basic(t *testing.T) {
 }
 
 func TestAccAccessPackageAssignment_nationalCloud(t *testing.T) {
-	// The US Government cloud's v1.0 requests have no justification: Graph (and
-	// the emulator's usgov profile) refuse a request that sends one.
-	srv, p := testEmulator(t, emulator.Options{Cloud: emulator.CloudUSGov})
-	p = strings.Replace(p, "provider \"entitlement\" {", "provider \"entitlement\" {\n  environment = \"usgovernmentl4\"", 1)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkDestroyed(srv, uAlice),
-		Steps: []resource.TestStep{{
-			Config: assignmentConfig(p, polDirect, uAlice, ""),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(res, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
-				statecheck.ExpectKnownValue(res, tfjsonpath.New("justification"), knownvalue.StringExact("acceptance test")),
-				// The cloud has no justification property: none was sent.
-				expectRequest(srv, "adminAdd", uAlice, justified("")),
-			},
-		}},
-	})
+	// The US Government and China clouds' v1.0 requests have no justification:
+	// Graph (and the emulator's profiles) refuse a request that sends one.
+	for cloud, env := range map[string]string{emulator.CloudUSGov: "usgovernmentl4", emulator.CloudChina: "china"} {
+		t.Run(env, func(t *testing.T) {
+			srv, p := testEmulator(t, emulator.Options{Cloud: cloud})
+			p = strings.Replace(p, "provider \"entitlement\" {", "provider \"entitlement\" {\n  environment = \""+env+"\"", 1)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				CheckDestroy:             checkDestroyed(srv, uAlice),
+				Steps: []resource.TestStep{
+					{
+						Config: assignmentConfig(p, polDirect, uAlice, ""),
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(res, tfjsonpath.New("state"), knownvalue.StringExact("delivered")),
+							statecheck.ExpectKnownValue(res, tfjsonpath.New("justification"), knownvalue.StringExact("acceptance test")),
+							// The cloud has no justification property: none was sent.
+							expectRequest(srv, "adminAdd", uAlice, justified("")),
+						},
+					},
+					{
+						// An update and a read of the requests, in that cloud's shapes.
+						Config: assignmentConfig(p, polDirect, uAlice, `  schedule = { expiration = { type = "afterDuration", duration = "P30D" } }`) + `
+data "entitlement_access_package_assignment_requests" "all" {
+  access_package_id = "` + pkgSales + `"
+  depends_on        = [entitlement_access_package_assignment.test]
+}
+`,
+						ConfigStateChecks: []statecheck.StateCheck{expectDeliveredRequests(srv, "adminUpdate", uAlice, 1)},
+					},
+				},
+			})
+		})
+	}
 }
 
 func TestAccAccessPackageAssignment_updateSchedule(t *testing.T) {

@@ -23,7 +23,7 @@ func TestAssignmentReadsRentOrBuy(t *testing.T) {
 		users[i] = fmt.Sprintf("f0000000-0000-4000-8000-%012d", i+1)
 		f.Users = append(f.Users, map[string]any{"id": users[i], "displayName": fmt.Sprintf("U%d", i), "userPrincipalName": fmt.Sprintf("u%d@contoso.test", i)})
 	}
-	srv := emulator.MustNew(emulator.Options{Fixture: f})
+	srv := emulator.MustNew(observed(emulator.Options{Fixture: f}))
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	// MustAdd answers the request id; the assignment's is on the request.

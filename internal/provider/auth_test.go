@@ -119,7 +119,7 @@ func newCloudAuthWorld(t *testing.T, cloud string) *authWorld {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
 	clearAuthEnv(t)
-	srv, err := emulator.New(emulator.Options{Fixture: accFixture(), Cloud: cloud})
+	srv, err := emulator.New(observed(emulator.Options{Fixture: accFixture(), Cloud: cloud}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
+	"github.com/accessgov/terraform-provider-entitlement/internal/contract"
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 )
 
@@ -82,7 +83,7 @@ func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, strin
 	if opts.Fixture == nil {
 		opts.Fixture = accFixture()
 	}
-	srv, err := emulator.New(opts)
+	srv, err := emulator.New(observed(opts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,46 @@ func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "az" {
 		os.Exit(fakeAz(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if code == 0 && !contractHolds() {
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// graphContract checks every body that the emulators of this package's tests
+// answer, and every body the provider sends them, against Microsoft's v1.0
+// metadata of the emulator's cloud.
+var graphContract = contract.NewRecorder()
+
+// observed adds the contract check to an emulator's options.
+func observed(opts emulator.Options) emulator.Options {
+	next := opts.Observe
+	opts.Observe = func(x emulator.Exchange) {
+		graphContract.Observe(x.Method, x.Route, x.Status, x.Request, x.Response, x.Cloud)
+		if next != nil {
+			next(x)
+		}
+	}
+	return opts
+}
+
+// contractHolds reports the contract check after the acceptance suite: any
+// body with a property, type or enum value Graph does not have fails the run.
+func contractHolds() bool {
+	if graphContract.Checked() == 0 {
+		return true // no acceptance test ran (TF_ACC unset, or a -run that picked none)
+	}
+	fmt.Println("contract: " + graphContract.Summary())
+	problems := graphContract.Problems()
+	for _, p := range problems {
+		fmt.Println("contract: " + p)
+	}
+	if len(problems) > 0 {
+		fmt.Printf("FAIL: %d kinds of body depart from Microsoft's v1.0 metadata\n", len(problems))
+		return false
+	}
+	return true
 }
 
 // must fails the test on a setup error: a setup call the emulator refused
