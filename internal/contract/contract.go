@@ -152,7 +152,9 @@ type checker struct {
 	out []string
 }
 
-func (v *checker) addf(format string, args ...any) { v.out = append(v.out, fmt.Sprintf(format, args...)) }
+func (v *checker) addf(format string, args ...any) {
+	v.out = append(v.out, fmt.Sprintf(format, args...))
+}
 
 // lookup finds a property on a type or its base types.
 func (v *checker) lookup(typ, name string) (Property, bool, bool) {

@@ -67,7 +67,7 @@ func (c *Client) AddAssignment(ctx context.Context, in AddInput, poll PollPolicy
 		out, lerr := c.lookForAdd(ctx, in)
 		switch {
 		case lerr != nil && refused:
-			return &AddOutcome{}, fmt.Errorf("%w (and looking for an existing assignment failed: %v)", first, lerr)
+			return &AddOutcome{}, fmt.Errorf("%w (and looking for an existing assignment failed: %w)", first, lerr)
 		case out != nil:
 			out.Adopted = refused
 			return out, nil
@@ -90,7 +90,7 @@ func (c *Client) AddAssignment(ctx context.Context, in AddInput, poll PollPolicy
 				}
 			}
 		} else {
-			return &AddOutcome{}, fmt.Errorf("%w; Graph then refused to take the request again (%v), but shows no request or assignment for this target: look for it before retrying", first, err)
+			return &AddOutcome{}, fmt.Errorf("%w; Graph then refused to take the request again (%w), but shows no request or assignment for this target: look for it before retrying", first, err)
 		}
 		if !backoff.Wait(ctx) {
 			return &AddOutcome{}, fmt.Errorf("%w; a request for this target may be open in Graph without an assignment yet (for example one scheduled for a later start): look for it before retrying", first)
@@ -131,7 +131,7 @@ func (c *Client) lookForAdd(ctx context.Context, in AddInput) (*AddOutcome, erro
 		if open.Assignment != nil {
 			policy = open.Assignment.PolicyID
 		}
-		return nil, fmt.Errorf("Graph has an open %s request %s (%s) for this target in access package %s under policy %s, and accepts no other until it completes", open.Type, open.ID, open.State, in.AccessPackageID, policy)
+		return nil, fmt.Errorf("an open %s request %s (%s) exists for this target in access package %s under policy %s, and Graph accepts no other until it completes", open.Type, open.ID, open.State, in.AccessPackageID, policy)
 	}
 	return &AddOutcome{Request: open, RequestID: open.ID}, nil
 }

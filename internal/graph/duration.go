@@ -34,18 +34,18 @@ func CheckDuration(s string) error {
 		if u == "P" || u == "PT" {
 			return fmt.Errorf("%q is an empty duration: write the days or the time, such as P90D or PT8H", s)
 		}
-		return fmt.Errorf("%s; write days and time, such as P90D, PT8H or P1DT12H", err)
+		return fmt.Errorf("%w; write days and time, such as P90D, PT8H or P1DT12H", err)
 	}
 	switch {
 	case d.Years > 0 || d.Months > 0:
 		days := d.Years*365 + d.Months*30 + d.Weeks*7 + d.Days
-		return fmt.Errorf("Graph does not accept years or months in a duration (%s): a month has no fixed number of days, so write the days you mean, such as P%dD", s, days)
+		return fmt.Errorf("%s has years or months, which Graph does not accept in a duration: a month has no fixed number of days, so write the days you mean, such as P%dD", s, days)
 	case d.Weeks > 0:
-		return fmt.Errorf("Graph does not accept weeks in a duration (%s): write %s", s, FormatDuration(time.Duration(d.Weeks*7+d.Days)*24*time.Hour+d.Clock))
+		return fmt.Errorf("%s has weeks, which Graph does not accept in a duration: write %s", s, FormatDuration(time.Duration(d.Weeks*7+d.Days)*24*time.Hour+d.Clock))
 	case d.IsZero():
 		return fmt.Errorf("%q is an empty duration: write the days or the time, such as P90D or PT8H", s)
 	}
-	return fmt.Errorf("Graph accepts a fraction only on seconds (%s): write %s", s, FormatDuration(d.Clock+time.Duration(d.Days)*24*time.Hour))
+	return fmt.Errorf("%s has a fraction of an hour or a minute; Graph accepts a fraction only on seconds: write %s", s, FormatDuration(d.Clock+time.Duration(d.Days)*24*time.Hour))
 }
 
 // FormatDuration writes a duration in the days-and-time form Graph accepts:
@@ -59,7 +59,7 @@ func FormatDuration(d time.Duration) string {
 	b.WriteString("P")
 	if days := d / (24 * time.Hour); days > 0 {
 		fmt.Fprintf(&b, "%dD", days)
-		d -= days * 24 * time.Hour
+		d %= 24 * time.Hour
 	}
 	if d == 0 {
 		return b.String()
@@ -67,11 +67,11 @@ func FormatDuration(d time.Duration) string {
 	b.WriteString("T")
 	if h := d / time.Hour; h > 0 {
 		fmt.Fprintf(&b, "%dH", h)
-		d -= h * time.Hour
+		d %= time.Hour
 	}
 	if m := d / time.Minute; m > 0 {
 		fmt.Fprintf(&b, "%dM", m)
-		d -= m * time.Minute
+		d %= time.Minute
 	}
 	if d > 0 {
 		b.WriteString(strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "S")
