@@ -157,15 +157,6 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// IsLoopback reports whether a host name is a loopback address or localhost.
-func IsLoopback(host string) bool {
-	h := strings.Trim(strings.ToLower(host), "[]")
-	if h == "localhost" || h == "::1" {
-		return true
-	}
-	return strings.HasPrefix(h, "127.") && strings.Count(h, ".") == 3
-}
-
 type staticToken struct {
 	token string
 	hosts *absauth.AllowedHostsValidator

@@ -498,9 +498,15 @@ func oidcCredential(c *credentialContext) (*credentialPlan, *configError) {
 
 func checkRequestURL(raw string) *configError {
 	u, err := url.Parse(raw)
-	plainLoopback := u != nil && u.Scheme == "http" && graph.IsLoopback(u.Hostname())
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !plainLoopback) {
-		return cfgErr("oidc_request_url", "Invalid oidc_request_url", "oidc_request_url %q must be an https URL (the pipeline's token service).", raw)
+	if err != nil {
+		return cfgErr("oidc_request_url", "Invalid oidc_request_url", "oidc_request_url is not a URL.")
+	}
+	plainLoopback := u.Scheme == "http" && graph.IsLoopback(u.Hostname())
+	switch {
+	case u.User != nil:
+		return cfgErr("oidc_request_url", "Invalid oidc_request_url", "oidc_request_url %s carries a user name or password: leave them out (the request token authenticates).", u.Redacted())
+	case u.Host == "" || (u.Scheme != "https" && !plainLoopback):
+		return cfgErr("oidc_request_url", "Invalid oidc_request_url", "oidc_request_url %s must be an https URL (the pipeline's token service), or http to a loopback address.", u.Redacted())
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -99,8 +98,12 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(graph.CloudNames()...)},
 			},
 			"graph_url": schema.StringAttribute{
-				MarkdownDescription: "The Graph root to use instead of the cloud's, **only for a local emulator**: the host must be `127.0.0.1`, `localhost` or `::1`, so that no Graph token is ever sent to another host. `/v1.0` is appended. Also read from `ENTITLEMENT_GRAPH_URL`.",
+				MarkdownDescription: "The Graph root to use instead of the cloud's, **only for a local emulator**: the host must be a loopback address (`127.0.0.1`, `::1`) or `localhost` resolving only to loopback addresses, with no user name, password, query or path, so that no Graph token is ever sent to another host. `/v1.0` is appended. Also read from `ENTITLEMENT_GRAPH_URL`; an empty value is an error.",
 				Optional:            true,
+				Validators: []validator.String{stringCheck{desc: "the root URL of a local emulator", summary: "graph_url", check: func(s string) error {
+					_, err := graph.CheckEmulatorURL(s)
+					return err
+				}}},
 			},
 			"access_token": schema.StringAttribute{
 				MarkdownDescription: "A bearer token for Graph to send as is, instead of authenticating: a token a pipeline already holds, or the emulator's token. It takes precedence over every other method. Also read from `ENTITLEMENT_ACCESS_TOKEN`.",
@@ -151,15 +154,22 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		return
 	}
 	base := cloud.BaseURL()
-	graphURL := setting(cfg.GraphURL, "ENTITLEMENT_GRAPH_URL")
-	if graphURL != "" {
-		u, err := url.Parse(graphURL)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || !graph.IsLoopback(u.Hostname()) {
-			resp.Diagnostics.AddAttributeError(path.Root("graph_url"), "graph_url must be a loopback emulator",
-				fmt.Sprintf("graph_url %q is not allowed: it may only point at a local emulator on 127.0.0.1, localhost or ::1 (for example http://127.0.0.1:8787), so that Graph tokens never reach another host. To use a national cloud, set environment instead.", graphURL))
+	// An empty environment variable counts as unset; an empty graph_url in
+	// the configuration is a mistake, never a silent fall-through to the
+	// real Graph (nor a way to override ENTITLEMENT_GRAPH_URL).
+	graphURL := os.Getenv("ENTITLEMENT_GRAPH_URL")
+	set := graphURL != ""
+	if !cfg.GraphURL.IsNull() {
+		graphURL, set = cfg.GraphURL.ValueString(), true
+	}
+	if set {
+		u, err := graph.CheckEmulatorURL(graphURL)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("graph_url"), "Invalid graph_url",
+				fmt.Sprintf("graph_url (ENTITLEMENT_GRAPH_URL) may only point at a local emulator, so that Graph tokens never reach another host: %v. To use a national cloud, set environment instead.", err))
 			return
 		}
-		base = strings.TrimRight(graphURL, "/") + "/v1.0"
+		base = u.Scheme + "://" + u.Host + "/v1.0"
 	}
 	ae, err := newAuthEnv(cloud)
 	if err != nil {

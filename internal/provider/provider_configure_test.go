@@ -77,7 +77,9 @@ func TestEnvironments(t *testing.T) {
 	if d, ok := configure(t, nil); !ok || d.client.BaseURL() != "http://127.0.0.1:8787/v1.0" {
 		t.Errorf("ENTITLEMENT_GRAPH_URL: %v", d)
 	}
-	for _, bad := range []string{"https://graph.microsoft.com", "http://10.0.0.1:8787", "http://127.0.0.1.evil.com"} {
+	for _, bad := range []string{"https://graph.microsoft.com", "http://10.0.0.1:8787", "http://127.0.0.1.evil.com",
+		"http://127.attacker.example.com:8080", "http://user:pa55word@127.0.0.1:8787", "http://127.0.0.1:8787/?x=1", "http://127.0.0.1:8787/#f",
+		"http://127.0.0.1:8787/v2", "http://127.1:8787", "http://0.0.0.0:8787", "ftp://127.0.0.1", ""} {
 		if _, ok := configure(t, map[string]string{"graph_url": bad}); ok {
 			t.Errorf("graph_url %s accepted", bad)
 		}

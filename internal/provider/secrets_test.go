@@ -3,9 +3,11 @@ package provider
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -157,4 +159,70 @@ func searchLogs(t *testing.T, dir string, secrets map[string]string, jwts bool) 
 		t.Fatalf("only %d bytes of trace logs: the test did not see the logs", size)
 	}
 	return size
+}
+
+// URLs that would carry the token elsewhere are refused at plan time, before
+// anything is sent: a loopback listener that the forbidden forms point at
+// (with a password, a query, a fragment, a path) receives no connection, a
+// host name that only starts with "127." is refused without being looked
+// up, and the password appears in no log at TF_LOG=trace.
+func TestAccSecretsNoTokenLeavesThroughGraphURL(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	const token, password = "tok-9a7b3c-never-leaves", "pa55-6d2e-never-log-me"
+	var connections atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connections.Add(1)
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	logDir := t.TempDir()
+	t.Setenv("TF_LOG", "trace")
+	t.Setenv("TF_ACC_LOG_PATH", filepath.Join(logDir, "terraform.log"))
+	t.Setenv("ENTITLEMENT_GRAPH_URL", "")
+	// As a pipeline passes them: sensitive variables from the environment.
+	t.Setenv("TF_VAR_graph_token", token)
+	p := `
+variable "graph_url" {
+  type      = string
+  sensitive = true
+}
+variable "graph_token" {
+  type      = string
+  sensitive = true
+}
+provider "entitlement" {
+  graph_url    = var.graph_url
+  access_token = var.graph_token
+}
+`
+	var steps []resource.TestStep
+	for _, tc := range []struct{ url, msg string }{
+		{"http://user:" + password + "@" + addr, "user name or password"},
+		{"http://" + addr + "/?x=1", "query or a fragment"},
+		{"http://" + addr + "/#frag", "query or a fragment"},
+		{"http://" + addr + "/v2", "has a path"},
+		{"http://127.attacker.example.com:" + strings.Split(addr, ":")[1], "not a loopback address"},
+		{"", "it is empty"},
+	} {
+		url := tc.url
+		steps = append(steps, resource.TestStep{PreConfig: func() { t.Setenv("TF_VAR_graph_url", url) },
+			Config: assignmentConfig(p, polDirect, uAlice, ""), PlanOnly: true,
+			ExpectError: errRE(`(?s)Invalid graph_url.*` + tc.msg)})
+	}
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	if n := connections.Load(); n != 0 {
+		t.Fatalf("the listener received %d connections", n)
+	}
+	searchLogs(t, logDir, map[string]string{"password in graph_url": password, "bearer token": token}, false)
 }

@@ -19,9 +19,11 @@ func guid() validator.String {
 }
 
 // stringCheck is a validator from a function that explains what is wrong.
+// The summary is "Invalid <summary>", or "Invalid <desc>" without one.
 type stringCheck struct {
-	desc  string
-	check func(string) error
+	desc    string
+	summary string
+	check   func(string) error
 }
 
 func (v stringCheck) Description(context.Context) string         { return v.desc }
@@ -32,7 +34,11 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.desc, err.Error())
+		what := v.summary
+		if what == "" {
+			what = v.desc
+		}
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+what, err.Error())
 	}
 }
 
