@@ -6,7 +6,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -47,7 +46,7 @@ func (r *accessPackageAssignmentReprocessResource) Schema(_ context.Context, _ r
 				MarkdownDescription: "The delivered assignment to reprocess.",
 				Required:            true,
 				Validators:          []validator.String{guid()},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.String{sameIDReplace()},
 			},
 			"triggers": triggersAttribute(),
 			"state":    outcomeAttribute("The assignment's state when it was reprocessed."),

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -64,7 +63,7 @@ func (r *accessPackageAssignmentRequestReprocessResource) Schema(ctx context.Con
 				MarkdownDescription: "The assignment request to reprocess. Changing it reprocesses the new request.",
 				Required:            true,
 				Validators:          []validator.String{guid()},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.String{sameIDReplace()},
 			},
 			"triggers":            triggersAttribute(),
 			"wait_for_completion": waitAttribute(),

@@ -70,6 +70,7 @@ func (r *accessPackageAssignmentRequestResource) Metadata(_ context.Context, req
 
 func (r *accessPackageAssignmentRequestResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	replaceID := []planmodifier.String{sameIDReplace()}
 	computed := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
@@ -87,9 +88,9 @@ func (r *accessPackageAssignmentRequestResource) Schema(ctx context.Context, _ r
 				MarkdownDescription: "`userAdd` (default), `userUpdate` or `userRemove`.",
 				Validators:          []validator.String{stringvalidator.OneOf("userAdd", "userUpdate", "userRemove")}, PlanModifiers: replace},
 			"access_package_id": schema.StringAttribute{Required: true, MarkdownDescription: "The access package requested (for `userUpdate` and `userRemove`, the package of your assignment).",
-				Validators: []validator.String{guid()}, PlanModifiers: replace},
+				Validators: []validator.String{guid()}, PlanModifiers: replaceID},
 			"assignment_policy_id": schema.StringAttribute{Optional: true, MarkdownDescription: "The policy to request under. Optional for `userAdd`: Graph picks the policy that lets you request the package. Naming it lets the provider check, at plan time, the justification, questions and schedule the policy requires.",
-				Validators: []validator.String{guid()}, PlanModifiers: replace},
+				Validators: []validator.String{guid()}, PlanModifiers: replaceID},
 			"target": schema.SingleNestedAttribute{Optional: true,
 				MarkdownDescription: "Whom the access is for, when it is not you: a direct report, as their manager (`userAdd` only; the policy must allow requests on behalf of others).",
 				PlanModifiers:       []planmodifier.Object{objectplanmodifier.RequiresReplace()},

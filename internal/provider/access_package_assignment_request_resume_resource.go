@@ -69,7 +69,7 @@ func (r *accessPackageAssignmentRequestResumeResource) Schema(ctx context.Contex
 				MarkdownDescription: "The assignment request to resume.",
 				Required:            true,
 				Validators:          []validator.String{guid()},
-				PlanModifiers:       replace,
+				PlanModifiers:       []planmodifier.String{sameIDReplace()},
 			},
 			"source": schema.StringAttribute{
 				MarkdownDescription: "Who answers, for Graph's audit (free text, for example `Contoso.SodCheckProcess`).",

@@ -78,7 +78,7 @@ func (r *accessPackageAssignmentResource) IdentitySchema(_ context.Context, _ re
 }
 
 func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	replace := []planmodifier.String{sameIDReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Assigns an access package to a user, through Graph assignment requests: create sends `adminAdd` and waits until the access is delivered, a change of `schedule` or `answers` sends `adminUpdate` in place, and destroy sends `adminRemove`.",
 		Attributes: map[string]schema.Attribute{
@@ -343,10 +343,10 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 		addGraphError(&resp.Diagnostics, "Error reading access package assignment", fmt.Sprintf("Could not read assignment %s.", id), err)
 		return
 	}
-	m.AccessPackageID = types.StringValue(a.AccessPackageID)
-	m.AssignmentPolicyID = types.StringValue(a.PolicyID)
+	m.AccessPackageID = keepCase(m.AccessPackageID, a.AccessPackageID)
+	m.AssignmentPolicyID = keepCase(m.AssignmentPolicyID, a.PolicyID)
 	if m.TargetEmail.IsNull() && a.Target != nil && a.Target.ObjectID != "" {
-		m.TargetObjectID = types.StringValue(a.Target.ObjectID)
+		m.TargetObjectID = keepCase(m.TargetObjectID, a.Target.ObjectID)
 	}
 	recordAssignment(ctx, &m, a, &resp.Diagnostics)
 	if m.Answers.IsUnknown() {

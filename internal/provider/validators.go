@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -70,4 +74,24 @@ var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 func email() validator.String {
 	return stringvalidator.RegexMatches(emailRE, "must be an email address")
+}
+
+// sameIDReplace is RequiresReplace for ids and email addresses, which Graph
+// compares without regard to case: A914B616-… and a914b616-… are the same
+// package, and a change of case alone is recorded in place, never a
+// replacement (which would remove and add the access).
+func sameIDReplace() planmodifier.String {
+	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !strings.EqualFold(req.PlanValue.ValueString(), req.StateValue.ValueString())
+	}, "Changing it (other than its letter case) replaces the resource.", "Changing it (other than its letter case) replaces the resource.")
+}
+
+// keepCase returns the prior value when Graph's means the same id or
+// address in another letter case, so that a configuration written in upper
+// case plans no change after Graph answers in lower case.
+func keepCase(prior types.String, graphValue string) types.String {
+	if !prior.IsNull() && !prior.IsUnknown() && strings.EqualFold(prior.ValueString(), graphValue) {
+		return prior
+	}
+	return types.StringValue(graphValue)
 }
