@@ -272,9 +272,13 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 
 	r.reads.wrote(in.AccessPackageID)
 	out, err := r.client.AddAssignment(ctx, in, r.poll)
-	if out.Adopted {
+	if err == nil && out.Adopted {
+		if !r.adopt {
+			resp.Diagnostics.AddError("Access package assignment already exists", existingDetail(in, out))
+			return
+		}
 		resp.Diagnostics.AddWarning("Existing assignment adopted",
-			fmt.Sprintf("Graph already had a request or an assignment for %s in access package %s under policy %s — most likely from an apply that was interrupted after Graph accepted its request, or made outside Terraform. The provider adopted it instead of requesting it twice; it is managed by this resource from now on.", describeTarget(in), in.AccessPackageID, in.PolicyID))
+			fmt.Sprintf("Graph already had a request or an assignment for %s in access package %s under policy %s — from an apply that was killed after Graph accepted its request, or made outside Terraform. adopt_existing_assignments is on, so the provider took it over instead of requesting it twice; it is managed by this resource from now on.", describeTarget(in), in.AccessPackageID, in.PolicyID))
 	}
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Error creating access package assignment",
@@ -549,6 +553,30 @@ func (r *accessPackageAssignmentResource) ImportState(ctx context.Context, req r
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("request_id"), "")...)
 	setIdentity(ctx, resp.Identity, types.StringValue(id), &resp.Diagnostics)
+}
+
+// existingDetail says what already exists and how to adopt it.
+func existingDetail(in graph.AddInput, out *graph.AddOutcome) string {
+	id := in.AccessPackageID + "/" + in.PolicyID + "/" + in.TargetObjectID
+	what := ""
+	switch {
+	case out.Found != nil:
+		id = out.Found.ID
+		what = fmt.Sprintf("%s already has assignment %s (state %s) in access package %s under policy %s.", describeTarget(in), out.Found.ID, out.Found.State, in.AccessPackageID, in.PolicyID)
+	case out.Request != nil:
+		what = fmt.Sprintf("An assignment request %s (%s, state %s) for %s in access package %s is already open in Graph, and Graph accepts no second one.", out.Request.ID, out.Request.Type, out.Request.State, describeTarget(in), in.AccessPackageID)
+		if out.Request.Assignment != nil && out.Request.Assignment.ID != "" {
+			id = out.Request.Assignment.ID
+		}
+	}
+	if in.TargetObjectID == "" && out.Found == nil {
+		id = "<the assignment id, once Graph has created it>"
+	}
+	return what + " It was made outside this resource: by hand, by another tool or resource, or by an apply that was killed before it saved its state.\n\n" +
+		"To manage it with this resource, import it instead of creating it:\n\n" +
+		"  import {\n    to = entitlement_access_package_assignment.<name>\n    id = \"" + id + "\"\n  }\n\n" +
+		"or run: terraform import entitlement_access_package_assignment.<name> " + id + "\n\n" +
+		"Or set adopt_existing_assignments = true in the provider block to let create take over what already exists."
 }
 
 // justification is what to send: nothing in clouds whose requests have no

@@ -27,6 +27,8 @@ type providerData struct {
 	reads *assignmentReads
 	// policies keeps the policies read during this command.
 	policies *policyCache
+	// adopt lets create take over what already exists (adopt_existing_assignments).
+	adopt bool
 }
 
 // base is embedded, through one of the adapters below, by every resource,

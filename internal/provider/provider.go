@@ -46,6 +46,7 @@ type providerModel struct {
 	Environment types.String `tfsdk:"environment"`
 	GraphURL    types.String `tfsdk:"graph_url"`
 	AccessToken types.String `tfsdk:"access_token"`
+	Adopt       types.Bool   `tfsdk:"adopt_existing_assignments"`
 }
 
 func (p *entitlementProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -91,6 +92,7 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			"use_aks_workload_identity":          boolean("Authenticate with the AKS workload identity of the pod: the token file `AZURE_FEDERATED_TOKEN_FILE`, with `AZURE_CLIENT_ID` and `AZURE_TENANT_ID` unless `client_id` and `tenant_id` are set. Also read from `ARM_USE_AKS_WORKLOAD_IDENTITY`."),
 			"use_msi":                            boolean("Authenticate with a managed identity: the system-assigned one, or the user-assigned one whose client id is `client_id`. Also read from `ARM_USE_MSI`."),
 			"msi_endpoint":                       str("An IMDS-compatible token endpoint to use instead of `http://169.254.169.254/metadata/identity/oauth2/token`. Also read from `ARM_MSI_ENDPOINT`.", false),
+			"adopt_existing_assignments":         boolean("Let `entitlement_access_package_assignment` take over an assignment, or an open request, that already exists in Graph for the same user, package and policy, instead of failing with an import hint. Off by default: an assignment made outside Terraform, or managed by another resource, is then never taken over silently (so that removing one resource cannot take away access another declares, and `terraform destroy` cannot remove access that existed before Terraform). Turn it on for unattended convergence after a killed apply (one whose process died before it saved the state): the next apply adopts what the killed one requested. Also read from `ENTITLEMENT_ADOPT_EXISTING_ASSIGNMENTS`."),
 			"use_cli":                            boolean("Fall back to the Azure CLI's signed-in account (`az account get-access-token`) when nothing else is configured. Defaults to `true`. Also read from `ARM_USE_CLI`."),
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "The Microsoft cloud: `global` (default; also `public`), `usgovernmentl4` (also `usgovernment`), `usgovernmentl5` or `china`. It selects the Graph host, the token authority and the token scope, for every credential type. Also read from `ARM_ENVIRONMENT`.",
@@ -215,7 +217,12 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		}
 	}
 	tflog.Debug(ctx, "configured the Graph client", map[string]any{"graph_base_url": base, "environment": cloud.Name, "credential": method, "scope": cloud.Scope})
-	data := &providerData{client: client, cloud: cloud, poll: graph.DefaultPoll, reads: newAssignmentReads(client), policies: newPolicyCache()}
+	adopt, err := flag(cfg.Adopt, "ENTITLEMENT_ADOPT_EXISTING_ASSIGNMENTS", false)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("adopt_existing_assignments"), "Invalid adopt_existing_assignments", err.Error())
+		return
+	}
+	data := &providerData{client: client, cloud: cloud, poll: graph.DefaultPoll, reads: newAssignmentReads(client), policies: newPolicyCache(), adopt: adopt}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data

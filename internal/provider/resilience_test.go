@@ -32,8 +32,38 @@ func exactly(srv *emulator.Server, typ, target string, n int) error {
 	return nil
 }
 
+// adopting is the provider block of an emulator with adopt_existing_assignments on.
+func adopting(p string) string {
+	return strings.Replace(p, "provider \"entitlement\" {", "provider \"entitlement\" {\n  adopt_existing_assignments = true", 1)
+}
+
+// By default, create never takes over what it did not make: an existing
+// assignment is an error that says how to import it, and the import works.
+func TestAccResilience_existingAssignmentNeedsAnImport(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	existing := requestByID(srv, srv.MustAdd(pkgSales, polDirect, uAlice, nil)).AssignmentID
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(srv, uAlice),
+		Steps: []resource.TestStep{
+			{
+				Config:      assignmentConfig(p, polDirect, uAlice, ""),
+				ExpectError: errRE(`(?s)Access package assignment already exists.*` + existing + `.*import \{.*id = "` + existing + `".*terraform import entitlement_access_package_assignment.<name> ` + existing + `.*adopt_existing_assignments`),
+			},
+			{
+				// Nothing was requested twice, and the hint's import works.
+				PreConfig:          func() { must(t, exactly(srv, "adminAdd", uAlice, 1)) },
+				Config:             assignmentConfig(p, polDirect, uAlice, "") + "\nimport {\n  to = entitlement_access_package_assignment.test\n  id = \"" + existing + "\"\n}\n",
+				ConfigStateChecks:  []statecheck.StateCheck{expectTracksAssignment(srv, res, pkgSales, polDirect, uAlice), expectDeliveredRequests(srv, "adminAdd", uAlice, 1)},
+				ExpectNonEmptyPlan: false,
+			},
+		},
+	})
+}
+
 func TestAccResilience_adoptsWhatAnEarlierApplyRequested(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
+	p = adopting(p)
 	// The POST of an apply that died before saving its state landed in Graph.
 	srv.MustAdd(pkgSales, polDirect, uAlice, nil)
 	resource.ParallelTest(t, resource.TestCase{
@@ -56,6 +86,7 @@ func TestAccResilience_adoptsWhatAnEarlierApplyRequested(t *testing.T) {
 func TestAccResilience_adoptsWhateverTheDuplicateCode(t *testing.T) {
 	codes := map[string]string{"ExistingOpenRequest": "RequestAlreadyPending42", "ExistingAssignment": "DuplicateAssignment42"}
 	srv, p := testEmulator(t, emulator.Options{ErrorCodes: codes})
+	p = adopting(p)
 	srv.MustAdd(pkgSales, polDirect, uAlice, nil) // delivered
 	must(t, srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: uBob, DeliveryDelay: &emulator.Duration{D: 2 * time.Second}}}))
 	openID := srv.MustAdd(pkgSales, polDirect, uBob, nil) // still delivering
@@ -186,6 +217,15 @@ func TestAccResilience_interruptedApply(t *testing.T) {
 			// Graph finishes on its own meanwhile.
 			must(t, srv.SetBehaviours(nil))
 			srv.AdvanceClock(2 * time.Hour)
+			if sig == syscall.SIGKILL {
+				// Nothing was saved: by default the next apply refuses to take
+				// over what it finds, and says how to import it.
+				out := r.tf(1, "apply", "-input=false", "-auto-approve")
+				if !strings.Contains(out, "already exists") || !strings.Contains(out, "terraform import") {
+					t.Fatalf("the apply after a kill did not give an import hint:\n%s", out)
+				}
+				t.Setenv("ENTITLEMENT_ADOPT_EXISTING_ASSIGNMENTS", "true")
+			}
 			second := r.tf(0, "apply", "-input=false", "-auto-approve")
 			if err := exactly(srv, "adminAdd", alice, 1); err != nil {
 				t.Fatalf("%v\nfirst apply:\n%s\nsecond apply:\n%s", err, out.String(), second)
