@@ -157,6 +157,9 @@ func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req re
 	if !req.State.Raw.IsNull() {
 		var prior accessPackageAssignmentModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+		if failedDelivery(prior.State.ValueString()) {
+			r.planRetry(ctx, prior, resp)
+		}
 		if plan.Schedule.Equal(prior.Schedule) && plan.Answers.Equal(prior.Answers) && plan.AssignmentPolicyID.Equal(prior.AssignmentPolicyID) {
 			return
 		}
@@ -391,6 +394,12 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 		plan.RequestID = prior.RequestID
 	}
 
+	if failedDelivery(prior.State.ValueString()) && plan.ID.ValueString() != plan.RequestID.ValueString() {
+		if !r.retryDelivery(ctx, &plan, prior, resp) {
+			return
+		}
+	}
+
 	scheduleChanged := !plan.Schedule.Equal(prior.Schedule) && !plan.Schedule.IsNull() && !plan.Schedule.IsUnknown()
 	answersChanged := !plan.Answers.Equal(prior.Answers) && len(plan.Answers.Elements()) > 0
 	if plan.ID.ValueString() == plan.RequestID.ValueString() && (scheduleChanged || answersChanged) {
@@ -553,6 +562,75 @@ func (r *accessPackageAssignmentResource) ImportState(ctx context.Context, req r
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("request_id"), "")...)
 	setIdentity(ctx, resp.Identity, types.StringValue(id), &resp.Diagnostics)
+}
+
+// retryDelivery reprocesses the request of an assignment whose delivery
+// failed, follows it, and records the outcome in plan. It returns false when
+// the update must stop (the error is in resp, and the state keeps prior).
+func (r *accessPackageAssignmentResource) retryDelivery(ctx context.Context, plan *accessPackageAssignmentModel, prior accessPackageAssignmentModel, resp *resource.UpdateResponse) bool {
+	q, err := r.retryRequest(ctx, prior)
+	if err == nil {
+		var res *graph.ActionResult
+		res, err = r.client.Reprocess(ctx, q.ID, graph.ActionOptions{Wait: true, Poll: r.poll})
+		if err == nil && res != nil && res.Request != nil {
+			plan.RequestID = types.StringValue(q.ID)
+		}
+	}
+	if err != nil {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...)
+		addGraphError(&resp.Diagnostics, "Error retrying access package assignment delivery",
+			fmt.Sprintf("Assignment %s is %s in Graph, and reprocessing its request did not deliver it. Fix the cause in Entra and apply again, or replace the resource (terraform apply -replace=…).", prior.ID.ValueString(), prior.State.ValueString()), err)
+		return false
+	}
+	r.reads.wrote(plan.AccessPackageID.ValueString())
+	if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
+		recordAssignment(ctx, plan, a, &resp.Diagnostics)
+	}
+	return true
+}
+
+// failedDelivery says whether Graph ended the assignment's delivery in failure.
+func failedDelivery(state string) bool {
+	return state == graph.StateDeliveryFailed || state == graph.StatePartiallyDelivered
+}
+
+// planRetry makes a delivery that Graph ended in failure after Terraform
+// recorded it (an apply interrupted while waiting, say) show in the plan,
+// never as "No changes": an in-place update that reprocesses the request
+// while Graph still allows it (14 days after it completed), or else a
+// replacement, which requests the access again.
+func (r *accessPackageAssignmentResource) planRetry(ctx context.Context, prior accessPackageAssignmentModel, resp *resource.ModifyPlanResponse) {
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringUnknown())...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
+	q, err := r.retryRequest(ctx, prior)
+	if err != nil {
+		resp.Diagnostics.AddWarning("Failed delivery to retry", fmt.Sprintf("Assignment %s is %s in Graph. The apply will retry its delivery; its request could not be read now: %v", prior.ID.ValueString(), prior.State.ValueString(), err))
+		return
+	}
+	if ok, _, gerr := graph.ReprocessGuard(q, time.Now()); ok && gerr == nil {
+		resp.Diagnostics.AddWarning("Failed delivery will be retried",
+			fmt.Sprintf("Assignment %s ended %s in Graph after Terraform recorded it. This apply reprocesses its request %s, which retries the delivery in place.", prior.ID.ValueString(), prior.State.ValueString(), q.ID))
+		return
+	}
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("state"))
+	resp.Diagnostics.AddWarning("Failed delivery will be requested again",
+		fmt.Sprintf("Assignment %s ended %s in Graph, and its request %s can no longer be reprocessed (Graph reprocesses a request within 14 days of its completion). This apply replaces the assignment: it removes it and requests the access again.", prior.ID.ValueString(), prior.State.ValueString(), q.ID))
+}
+
+// retryRequest is the request whose delivery failed: the one recorded, or
+// for an imported assignment the adminAdd request that made it.
+func (r *accessPackageAssignmentResource) retryRequest(ctx context.Context, m accessPackageAssignmentModel) (*graph.Request, error) {
+	if id := m.RequestID.ValueString(); id != "" {
+		return r.client.GetRequest(ctx, id)
+	}
+	reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AssignmentID: m.ID.ValueString(), RequestType: "adminAdd"})
+	if err != nil {
+		return nil, err
+	}
+	if len(reqs) == 0 {
+		return nil, fmt.Errorf("no adminAdd request in Graph for assignment %s", m.ID.ValueString())
+	}
+	return reqs[len(reqs)-1], nil
 }
 
 // existingDetail says what already exists and how to adopt it.
