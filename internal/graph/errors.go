@@ -2,9 +2,12 @@ package graph
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,8 +21,12 @@ import (
 // arrived (connection reset, timeout): the call may or may not have reached
 // Graph. Auth is set when no token could be had: then nothing was sent.
 type Error struct {
-	Op              string
-	Auth            bool
+	Op   string
+	Auth bool
+	// NotSent is set when the request provably never reached Graph: the
+	// connection was refused, the host name did not resolve, or the TLS
+	// handshake failed. Nothing was applied, so any call may be repeated.
+	NotSent         bool
 	Status          int
 	Code            string
 	Message         string
@@ -37,9 +44,12 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, "no token for Graph, so nothing was sent: %v", e.Err)
 		return b.String()
 	}
-	if e.Status == 0 {
+	switch {
+	case e.NotSent:
+		fmt.Fprintf(&b, "Graph was not reached, so nothing was sent: %v", e.Err)
+	case e.Status == 0:
 		fmt.Fprintf(&b, "no answer from Graph: %v", e.Err)
-	} else {
+	default:
 		fmt.Fprintf(&b, "Graph answered %d", e.Status)
 		if e.Code != "" {
 			fmt.Fprintf(&b, " %s", e.Code)
@@ -108,7 +118,13 @@ func IsAmbiguous(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	return !e.Auth && (e.Status == 0 || e.Status == 500 || e.Status == 502 || e.Status == 503 || e.Status == 504)
+	return !e.Auth && !e.NotSent && (e.Status == 0 || e.Status == 500 || e.Status == 502 || e.Status == 503 || e.Status == 504)
+}
+
+// IsNotReached reports a failure before anything reached Graph.
+func IsNotReached(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.NotSent
 }
 
 // AsError classifies an error returned by an SDK call made outside the typed
@@ -147,8 +163,32 @@ func classify(op string, err error) *Error {
 		e.Status = ae.ResponseStatusCode
 		e.Message = ae.Message
 		readHeaders(e, ae.GetResponseHeaders())
+	default:
+		e.NotSent = notSent(err)
 	}
 	return e
+}
+
+// notSent says whether a transport error proves that the request never
+// reached the server: a refused connection, a name that did not resolve, a
+// failed TLS handshake. A reset or a timeout after the request was written
+// proves nothing.
+func notSent(err error) bool {
+	var dns *net.DNSError
+	var op *net.OpError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var certInvalid x509.CertificateInvalidError
+	var tlsRecord tls.RecordHeaderError
+	var tlsVerify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &dns), errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &certInvalid),
+		errors.As(err, &tlsRecord), errors.As(err, &tlsVerify):
+		return true
+	case errors.As(err, &op):
+		return op.Op == "dial"
+	}
+	return false
 }
 
 func readHeaders(e *Error, h *abs.ResponseHeaders) {
@@ -231,6 +271,10 @@ func retryable(e *Error, idempotent bool) bool {
 		// The credential retries its own token endpoint.
 		return false
 	}
+	if e.NotSent {
+		// Nothing was applied: safe to repeat, a few times (see call).
+		return true
+	}
 	switch e.Status {
 	case http.StatusTooManyRequests:
 		return true
@@ -239,6 +283,9 @@ func retryable(e *Error, idempotent bool) bool {
 	}
 	return false
 }
+
+// notReachedAttempts bounds the attempts at a Graph that cannot be reached.
+const notReachedAttempts = 3
 
 // call runs fn, retrying per the policy.
 func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(context.Context) error) error {
@@ -256,6 +303,11 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(c
 		last = classify(op, err)
 		last.Attempts = attempt
 		if !retryable(last, idempotent) {
+			return last
+		}
+		if last.NotSent && attempt >= notReachedAttempts {
+			// A Graph that cannot be reached fails in seconds, not at the
+			// end of the operation's timeout.
 			return last
 		}
 		delay := last.RetryAfter

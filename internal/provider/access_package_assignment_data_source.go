@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -25,10 +27,10 @@ func (d *accessPackageAssignmentDataSource) Metadata(_ context.Context, req data
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignment"
 }
 
-func (d *accessPackageAssignmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *accessPackageAssignmentDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one access package assignment: by `id`, or by `access_package_id` and `target_object_id` (and `assignment_policy_id` when the user holds the package under several policies). It is an error when no live assignment, or more than one, matches.",
-		Attributes:          assignmentDataAttributes(true),
+		Attributes:          withReadTimeout(ctx, assignmentDataAttributes(true)),
 	}
 }
 
@@ -42,11 +44,14 @@ func (d *accessPackageAssignmentDataSource) ConfigValidators(context.Context) []
 }
 
 func (d *accessPackageAssignmentDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m assignmentDataModel
+	var m accessPackageAssignmentDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, td := readTimeout(ctx, m.Timeouts)
+	resp.Diagnostics.Append(td...)
+	defer cancel()
 	var a *graph.Assignment
 	if id := m.ID.ValueString(); id != "" {
 		got, err := d.client.GetAssignment(ctx, id)
@@ -83,5 +88,13 @@ func (d *accessPackageAssignmentDataSource) Read(ctx context.Context, req dataso
 			return
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, flattenAssignmentData(ctx, a))...)
+	m.assignmentDataModel = flattenAssignmentData(ctx, a)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// accessPackageAssignmentDataSourceModel is the data source's configuration and result: the assignmentDataModel
+// its list counterpart shares, and the read timeout.
+type accessPackageAssignmentDataSourceModel struct {
+	assignmentDataModel
+	Timeouts dstimeouts.Value `tfsdk:"timeouts"`
 }

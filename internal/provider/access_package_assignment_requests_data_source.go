@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -22,6 +24,7 @@ func NewAccessPackageAssignmentRequestsDataSource() datasource.DataSource {
 type accessPackageAssignmentRequestsDataSource struct{ dataSourceBase }
 
 type accessPackageAssignmentRequestsModel struct {
+	Timeouts        dstimeouts.Value   `tfsdk:"timeouts"`
 	AccessPackageID types.String       `tfsdk:"access_package_id"`
 	State           types.String       `tfsdk:"state"`
 	RequestType     types.String       `tfsdk:"request_type"`
@@ -37,10 +40,10 @@ func (d *accessPackageAssignmentRequestsDataSource) Metadata(_ context.Context, 
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignment_requests"
 }
 
-func (d *accessPackageAssignmentRequestsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *accessPackageAssignmentRequestsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists access package assignment requests that match all the filters given, following Graph's paging to the end (one Graph call per page). With `for_each` over `ids`, a configuration can act on each, for example reprocess every failed request of a package.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: withReadTimeout(ctx, map[string]schema.Attribute{
 			"access_package_id": schema.StringAttribute{Optional: true, MarkdownDescription: "Only requests for this access package.", Validators: []validator.String{guid()}},
 			"state":             schema.StringAttribute{Optional: true, MarkdownDescription: "Only requests in this state.", Validators: []validator.String{stringvalidator.OneOf(requestStates...)}},
 			"request_type":      schema.StringAttribute{Optional: true, MarkdownDescription: "Only requests of this type.", Validators: []validator.String{stringvalidator.OneOf(requestTypes...)}},
@@ -48,7 +51,7 @@ func (d *accessPackageAssignmentRequestsDataSource) Schema(_ context.Context, _ 
 			"ids":               schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "The ids of the requests found, oldest first."},
 			"requests": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The requests found, oldest first.",
 				NestedObject: schema.NestedAttributeObject{Attributes: requestAttributes(false)}},
-		},
+		}),
 	}
 }
 
@@ -58,6 +61,9 @@ func (d *accessPackageAssignmentRequestsDataSource) Read(ctx context.Context, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, td := readTimeout(ctx, m.Timeouts)
+	resp.Diagnostics.Append(td...)
+	defer cancel()
 	list, err := d.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: m.AccessPackageID.ValueString(), State: m.State.ValueString(),
 		RequestType: m.RequestType.ValueString(), CreatedAfter: parseTime(m.CreatedAfter)})
 	if err != nil {

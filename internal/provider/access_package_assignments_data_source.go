@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -22,6 +24,7 @@ func NewAccessPackageAssignmentsDataSource() datasource.DataSource {
 type accessPackageAssignmentsDataSource struct{ dataSourceBase }
 
 type accessPackageAssignmentsModel struct {
+	Timeouts           dstimeouts.Value      `tfsdk:"timeouts"`
 	AccessPackageID    types.String          `tfsdk:"access_package_id"`
 	AssignmentPolicyID types.String          `tfsdk:"assignment_policy_id"`
 	TargetObjectID     types.String          `tfsdk:"target_object_id"`
@@ -34,10 +37,10 @@ func (d *accessPackageAssignmentsDataSource) Metadata(_ context.Context, req dat
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignments"
 }
 
-func (d *accessPackageAssignmentsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *accessPackageAssignmentsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the access package assignments that match all the filters given — by default the live ones, not those that expired or were removed — following Graph's paging to the end: one Graph call per page of 100, never one per assignment. The building block of adopting an access package with `import` blocks; see the adoption guide.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: withReadTimeout(ctx, map[string]schema.Attribute{
 			"access_package_id":    schema.StringAttribute{Optional: true, MarkdownDescription: "Only assignments of this access package.", Validators: []validator.String{guid()}},
 			"assignment_policy_id": schema.StringAttribute{Optional: true, MarkdownDescription: "Only assignments under this policy.", Validators: []validator.String{guid()}},
 			"target_object_id":     schema.StringAttribute{Optional: true, MarkdownDescription: "Only assignments of this user.", Validators: []validator.String{guid()}},
@@ -46,7 +49,7 @@ func (d *accessPackageAssignmentsDataSource) Schema(_ context.Context, _ datasou
 			"ids": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "The ids of the assignments found, oldest first."},
 			"assignments": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The assignments found, oldest first.",
 				NestedObject: schema.NestedAttributeObject{Attributes: assignmentDataAttributes(false)}},
-		},
+		}),
 	}
 }
 
@@ -56,6 +59,9 @@ func (d *accessPackageAssignmentsDataSource) Read(ctx context.Context, req datas
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, td := readTimeout(ctx, m.Timeouts)
+	resp.Diagnostics.Append(td...)
+	defer cancel()
 	list, err := d.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: m.AccessPackageID.ValueString(),
 		PolicyID: m.AssignmentPolicyID.ValueString(), TargetObjectID: m.TargetObjectID.ValueString(), State: m.State.ValueString()})
 	if err != nil {

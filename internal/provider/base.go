@@ -16,6 +16,9 @@ import (
 // defaultTimeout bounds a create, update, delete or action that sets no timeout.
 const defaultTimeout = 30 * time.Minute
 
+// defaultReadTimeout bounds a data source's read that sets no timeout.
+const defaultReadTimeout = 5 * time.Minute
+
 // providerData is what Configure hands to every resource, data source,
 // action and list resource.
 type providerData struct {

@@ -3,8 +3,11 @@ package provider
 import (
 	"context"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -144,4 +147,19 @@ func requestAttributes(idRequired bool) map[string]schema.Attribute {
 			}},
 		},
 	}
+}
+
+// withReadTimeout adds the timeouts attribute (read) to a data source's attributes.
+func withReadTimeout(ctx context.Context, attrs map[string]schema.Attribute) map[string]schema.Attribute {
+	attrs["timeouts"] = dstimeouts.Attributes(ctx)
+	return attrs
+}
+
+// readTimeout bounds a data source's read: the configured read timeout, or
+// defaultReadTimeout, so that a Graph that does not answer fails the plan
+// instead of hanging it.
+func readTimeout(ctx context.Context, t dstimeouts.Value) (context.Context, context.CancelFunc, diag.Diagnostics) {
+	d, diags := t.Read(ctx, defaultReadTimeout)
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, cancel, diags
 }
