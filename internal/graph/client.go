@@ -11,6 +11,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -228,3 +229,22 @@ func (c *Client) EntitlementManagement() *ig.EntitlementManagementRequestBuilder
 
 // BaseURL is the Graph root with its version, as configured.
 func (c *Client) BaseURL() string { return c.base }
+
+// CheckToken asks Graph for the smallest thing the provider reads (one
+// assignment policy) to learn whether it accepts the token: it returns an
+// error only when Graph refuses the token itself (401); a missing
+// permission, or a Graph that cannot be reached, is left to the calls that
+// need it.
+func (c *Client) CheckToken(ctx context.Context) error {
+	top := int32(1)
+	err := c.call(ctx, "check the access token", true, func(ctx context.Context) error {
+		_, err := c.em.AssignmentPolicies().Get(ctx, &ig.EntitlementManagementAssignmentPoliciesRequestBuilderGetRequestConfiguration{
+			QueryParameters: &ig.EntitlementManagementAssignmentPoliciesRequestBuilderGetQueryParameters{Top: &top, Select: []string{"id"}}})
+		return err
+	})
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+		return err
+	}
+	return nil
+}

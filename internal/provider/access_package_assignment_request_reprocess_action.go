@@ -47,7 +47,7 @@ func (a *accessPackageAssignmentRequestReprocessAction) Schema(ctx context.Conte
 		Attributes: map[string]schema.Attribute{
 			"request_id":          schema.StringAttribute{Required: true, MarkdownDescription: "The assignment request to reprocess.", Validators: []validator.String{guid()}},
 			"wait_for_completion": schema.BoolAttribute{Optional: true, MarkdownDescription: "Follow the request until it ends (default `true`)."},
-			"timeouts":            timeouts.Attributes(ctx),
+			"timeouts":            actionTimeouts(ctx),
 		},
 	}
 }

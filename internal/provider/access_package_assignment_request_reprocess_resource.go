@@ -75,7 +75,7 @@ func (r *accessPackageAssignmentRequestReprocessResource) Schema(ctx context.Con
 			"state":               outcomeAttribute("The request's state after the action (after the wait, when waiting): `delivered` on success."),
 			"status":              outcomeAttribute("Graph's status text for the request after the action."),
 			"completed_date_time": outcomeAttribute("When the request completed, after the action."),
-			"timeouts":            timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
+			"timeouts":            resourceTimeouts(ctx, timeouts.Opts{Create: true}),
 		},
 	}
 }

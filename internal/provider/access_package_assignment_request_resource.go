@@ -25,8 +25,9 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure  = (*accessPackageAssignmentRequestResource)(nil)
-	_ resource.ResourceWithModifyPlan = (*accessPackageAssignmentRequestResource)(nil)
+	_ resource.ResourceWithConfigure      = (*accessPackageAssignmentRequestResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*accessPackageAssignmentRequestResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*accessPackageAssignmentRequestResource)(nil)
 )
 
 // NewAccessPackageAssignmentRequestResource is the entitlement_access_package_assignment_request resource.
@@ -108,9 +109,23 @@ func (r *accessPackageAssignmentRequestResource) Schema(ctx context.Context, _ r
 			"state":         computed("The request's state when last read: `submitted`, `pendingApproval`, `scheduled`, `delivering`, `delivered`, `denied`, `canceled`…"),
 			"status":        computed("Graph's status text for the request."),
 			"assignment_id": computed("The assignment the request created, changed or removed, once there is one."),
-			"timeouts":      timeouts.Attributes(ctx, timeouts.Opts{Create: true, Delete: true}),
+			"timeouts":      resourceTimeouts(ctx, timeouts.Opts{Create: true, Delete: true}),
 		},
 	}
+}
+
+// ValidateConfig refuses at plan time a target on a request that is not a
+// userAdd: requests on behalf of someone else can only add access.
+func (r *accessPackageAssignmentRequestResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var typ types.String
+	var target types.Object
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("request_type"), &typ)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("target"), &target)...)
+	if typ.IsUnknown() || typ.IsNull() || target.IsNull() || typ.ValueString() == "userAdd" {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(path.Root("target"), "Target only for userAdd",
+		fmt.Sprintf("A %s request acts on your own assignment; requests on behalf of someone else (target) can only add access. Leave target out.", typ.ValueString()))
 }
 
 // ModifyPlan checks at plan time what the named policy forbids.

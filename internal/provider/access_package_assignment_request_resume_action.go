@@ -56,7 +56,7 @@ func (a *accessPackageAssignmentRequestResumeAction) Schema(ctx context.Context,
 			"custom_extension_stage_instance_detail": s("A note recorded on the callout instance.", false),
 			"callback_state":                         s(resumeStateDoc, false, stringvalidator.OneOf("denied", "canceled")),
 			"wait_for_completion":                    schema.BoolAttribute{Optional: true, MarkdownDescription: "Follow the request until it settles again (default `true`)."},
-			"timeouts":                               timeouts.Attributes(ctx),
+			"timeouts":                               actionTimeouts(ctx),
 		},
 	}
 }
@@ -72,10 +72,18 @@ func (a *accessPackageAssignmentRequestResumeAction) ValidateConfig(ctx context.
 	}
 }
 
-func (a *accessPackageAssignmentRequestResumeAction) ModifyPlan(_ context.Context, _ action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
-	if a.configured() && !a.cloud.HasResume {
-		resp.Diagnostics.AddError("Resume is not available in this cloud", noResumeDetail)
+// ModifyPlan checks at plan time that the cloud has resume and that the
+// request exists and waits for a callback.
+func (a *accessPackageAssignmentRequestResumeAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	if !a.configured() {
+		return
 	}
+	var m resumeActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resumePlanCheck(ctx, a.providerData, m.RequestID, resumeInput(m.Source, m.Stage, m.StageInstanceID, m.StageInstanceDetail, m.CallbackState), &resp.Diagnostics)
 }
 
 func (a *accessPackageAssignmentRequestResumeAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

@@ -103,7 +103,7 @@ func (r *accessPackageAssignmentRequestResumeResource) Schema(ctx context.Contex
 			"state":               outcomeAttribute("The request's state after the action (after the wait, when waiting)."),
 			"status":              outcomeAttribute("Graph's status text for the request after the action."),
 			"completed_date_time": outcomeAttribute("When the request completed, if it has."),
-			"timeouts":            timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
+			"timeouts":            resourceTimeouts(ctx, timeouts.Opts{Create: true}),
 		},
 	}
 }
@@ -120,14 +120,18 @@ func (r *accessPackageAssignmentRequestResumeResource) ValidateConfig(ctx contex
 	}
 }
 
-// ModifyPlan refuses, at plan time, a cloud that has no resume.
+// ModifyPlan checks at plan time that the cloud has resume and that the
+// request exists and waits for a callback.
 func (r *accessPackageAssignmentRequestResumeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if !r.configured() || !runs(ctx, req, "request_id", "source", "stage", "custom_extension_stage_instance_id", "custom_extension_stage_instance_detail", "callback_state", "triggers") {
 		return
 	}
-	if !r.cloud.HasResume {
-		resp.Diagnostics.AddError("Resume is not available in this cloud", noResumeDetail)
+	var m accessPackageAssignmentRequestResumeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
+	resumePlanCheck(ctx, r.providerData, m.RequestID, resumeInput(m.Source, m.Stage, m.StageInstanceID, m.StageInstanceDetail, m.CallbackState), &resp.Diagnostics)
 }
 
 func (r *accessPackageAssignmentRequestResumeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -102,7 +101,7 @@ func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource
 			"target_object_id": schema.StringAttribute{
 				MarkdownDescription: "The object id of the user to assign. Exactly one of `target_object_id` and `target_email` is required. Changing it replaces the assignment.",
 				Optional:            true,
-				Validators:          []validator.String{guid(), stringvalidator.ExactlyOneOf(path.MatchRoot("target_email"))},
+				Validators:          []validator.String{guid()},
 				PlanModifiers:       replace,
 			},
 			"target_email": schema.StringAttribute{
@@ -130,7 +129,7 @@ func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource
 				Computed:            true,
 			},
 			"target":   targetSchema(),
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": resourceTimeouts(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
 }
@@ -206,6 +205,13 @@ func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req re
 // ValidateConfig checks what the schema alone cannot: that the expiration's
 // fields agree with its type.
 func (r *accessPackageAssignmentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var oid, mail types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("target_object_id"), &oid)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("target_email"), &mail)...)
+	if !oid.IsUnknown() && !mail.IsUnknown() && oid.IsNull() == mail.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("target_object_id"), "Whom to assign",
+			"Set exactly one of target_object_id, for a user in the directory (their object id), and target_email, for someone not yet in it (Entra invites them on delivery).")
+	}
 	var sch types.Object
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("schedule"), &sch)...)
 	if sch.IsNull() || sch.IsUnknown() {

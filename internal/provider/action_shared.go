@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
+	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
+
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -160,4 +163,40 @@ func movedFrom(ctx context.Context, r resource.Resource, oldType string) []resou
 			resp.TargetState.Raw = req.SourceState.Raw
 		},
 	}}
+}
+
+// resumePlanCheck says at plan time, by reading the request, whether a resume
+// can be made: the cloud has resume, the request exists, and it waits for a
+// callback (graph.ResumeGuard). Errors reading it for another reason are left
+// to the apply.
+func resumePlanCheck(ctx context.Context, pd *providerData, id types.String, in graph.ResumeInput, diags *diag.Diagnostics) {
+	if !pd.cloud.HasResume {
+		diags.AddError("Resume is not available in this cloud", noResumeDetail)
+		return
+	}
+	if id.IsUnknown() || id.IsNull() {
+		return
+	}
+	q, err := pd.client.GetRequest(ctx, id.ValueString())
+	switch {
+	case graph.IsNotFound(err):
+		addAttributeGraphError(diags, path.Root("request_id"), "Unknown assignment request", fmt.Sprintf("There is no assignment request %s in Graph.", id.ValueString()), err)
+	case err != nil:
+	default:
+		if gerr := graph.ResumeGuard(q, in); gerr != nil {
+			diags.AddAttributeError(path.Root("request_id"), "Cannot resume this request", gerr.Error())
+		}
+	}
+}
+
+// actionTimeouts is an action's timeouts attribute (invoke), with its
+// default in the description and its value checked.
+func actionTimeouts(ctx context.Context) actionschema.Attribute {
+	a := actiontimeouts.Attributes(ctx).(actionschema.SingleNestedAttribute)
+	inv := a.Attributes["invoke"].(actionschema.StringAttribute)
+	inv.Validators = append(inv.Validators, timeoutValue{})
+	inv.MarkdownDescription = fmt.Sprintf("How long the action may take, following the request (default `%s`).", shortDuration(defaultTimeout))
+	a.Attributes["invoke"] = inv
+	a.MarkdownDescription = "How long the action may take, as a duration such as `30m`."
+	return a
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 
@@ -151,7 +152,13 @@ func requestAttributes(idRequired bool) map[string]schema.Attribute {
 
 // withReadTimeout adds the timeouts attribute (read) to a data source's attributes.
 func withReadTimeout(ctx context.Context, attrs map[string]schema.Attribute) map[string]schema.Attribute {
-	attrs["timeouts"] = dstimeouts.Attributes(ctx)
+	a := dstimeouts.Attributes(ctx).(schema.SingleNestedAttribute)
+	r := a.Attributes["read"].(schema.StringAttribute)
+	r.Validators = append(r.Validators, timeoutValue{})
+	r.MarkdownDescription = fmt.Sprintf("How long the read may take (default `%s`).", shortDuration(defaultReadTimeout))
+	a.Attributes["read"] = r
+	a.MarkdownDescription = "How long the read may take, as a duration such as `30s` or `5m`."
+	attrs["timeouts"] = a
 	return attrs
 }
 

@@ -67,3 +67,17 @@ func TestScheduleAgainstPolicy(t *testing.T) {
 		t.Errorf("a policy without an expiration: %v", w)
 	}
 }
+
+// A token that Graph refuses, and a userRemove for someone else, are plan-time errors.
+func TestAccPlanTimeChecks_tokenAndTarget(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	bad := strings.Replace(p, srv.Token(), "not-a-token-graph-knows", 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: assignmentConfig(bad, polDirect, uAlice, ""), PlanOnly: true, ExpectError: errRE(`(?s)Access token refused.*401`)},
+			{Config: userRequestConfig(p, fmt.Sprintf("  request_type      = \"userRemove\"\n  access_package_id = %q\n  target = { object_id = %q }", pkgData, uBob)),
+				PlanOnly: true, ExpectError: errRE(`(?s)Target only for userAdd.*userRemove request acts on your own assignment`)},
+		},
+	})
+}

@@ -202,6 +202,18 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
 		return
 	}
+	if gc.StaticToken != "" {
+		// A token given as is is checked at plan time too: Graph's refusal
+		// of it should not wait for the apply.
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := client.CheckToken(cctx)
+		cancel()
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Access token refused",
+				fmt.Sprintf("Graph (%s) refused the access token: it has expired, or it was issued for another tenant, cloud or audience.\n\n%s", base, explain(err)))
+			return
+		}
+	}
 	if gc.Credential != nil {
 		actx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		err := client.Authenticate(actx)

@@ -241,6 +241,18 @@ func TestAccAccessPackageAssignmentRequestResume(t *testing.T) {
 				ExpectError: errRE(`value must be one of`),
 				PlanOnly:    true,
 			},
+			{
+				// A request that does not exist is refused at plan time.
+				Config:      resumeConfig(p, "00000000-0000-4000-8000-00000000dead", `  stage = "assignmentRequestCreated"`),
+				ExpectError: errRE(`(?s)Unknown assignment request.*There is no assignment request`),
+				PlanOnly:    true,
+			},
+			{
+				// Back to what the state holds, for the destroy that follows.
+				Config: resumeConfig(p, deny, `  stage = "assignmentRequestCreated"
+  callback_state = "denied"`),
+				PlanOnly: true,
+			},
 		},
 	})
 }

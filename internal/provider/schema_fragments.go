@@ -6,8 +6,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -320,4 +323,25 @@ func recordAssignment(ctx context.Context, m *accessPackageAssignmentModel, a *g
 		diags.Append(d...)
 		m.Schedule = s
 	}
+}
+
+// resourceTimeouts is the timeouts attribute of a resource, with each
+// operation's default in its description and each value checked.
+func resourceTimeouts(ctx context.Context, opts timeouts.Opts) schema.Attribute {
+	a := timeouts.Attributes(ctx, opts).(schema.SingleNestedAttribute)
+	a.MarkdownDescription = fmt.Sprintf("How long each operation may take, as a duration such as `30m` or `2h`. Each defaults to %s.", defaultTimeout)
+	for name, at := range a.Attributes {
+		s := at.(schema.StringAttribute)
+		s.Validators = append(s.Validators, timeoutValue{})
+		s.MarkdownDescription = fmt.Sprintf("How long %s may take (default `%s`).", name, shortDuration(defaultTimeout))
+		a.Attributes[name] = s
+	}
+	return a
+}
+
+// shortDuration writes 30m0s as 30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
 }

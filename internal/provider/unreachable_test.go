@@ -39,7 +39,7 @@ func TestAccDataSourceReadTimeout(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: p + fmt.Sprintf("data \"entitlement_access_package_assignments\" \"all\" {\n  access_package_id = %q\n  timeouts = { read = \"2s\" }\n}\n", pkgSales),
+			Config:      p + fmt.Sprintf("data \"entitlement_access_package_assignments\" \"all\" {\n  access_package_id = %q\n  timeouts = { read = \"2s\" }\n}\n", pkgSales),
 			ExpectError: errRE(`(?s)context deadline exceeded`),
 		}},
 	})

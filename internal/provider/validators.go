@@ -95,3 +95,32 @@ func keepCase(prior types.String, graphValue string) types.String {
 	}
 	return types.StringValue(graphValue)
 }
+
+// timeoutValue checks a timeout: positive (an error otherwise), and long
+// enough for a Graph call (a warning below minUsefulTimeout).
+type timeoutValue struct{}
+
+// minUsefulTimeout is about what one Graph call can take under load.
+const minUsefulTimeout = 10 * time.Second
+
+func (timeoutValue) Description(context.Context) string {
+	return "a positive duration, long enough for a Graph call"
+}
+func (v timeoutValue) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (timeoutValue) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	switch {
+	case err != nil:
+		// The timeouts package reports it.
+	case d <= 0:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout",
+			fmt.Sprintf("A timeout of %s is not positive: give how long the operation may take, such as 30m.", req.ConfigValue.ValueString()))
+	case d < minUsefulTimeout:
+		resp.Diagnostics.AddAttributeWarning(req.Path, "Very short timeout",
+			fmt.Sprintf("A timeout of %s is shorter than one Graph call can take (seconds, more under throttling): the operation will likely run out of time.", req.ConfigValue.ValueString()))
+	}
+}
