@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand"
+	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +49,12 @@ type Options struct {
 	// PageSize is the server-driven page size of collections when the caller
 	// sends no $top (default 100).
 	PageSize int
+	// BaseURL is the emulator's own root (scheme and authority), for
+	// @odata.context, nextLink and Location; empty: see baseFor.
+	BaseURL string
+	// HostNames are extra host names the emulator answers to (those of its
+	// TLS certificate), which may appear in the links it writes.
+	HostNames []string
 	// Observe, when set, sees every Graph call after it is answered: the
 	// contract test checks the bodies against Microsoft's metadata.
 	Observe func(Exchange)
@@ -227,10 +235,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.clientRequestID == "" {
 		c.clientRequestID = c.requestID
 	}
-	c.base = "http://" + r.Host
-	if r.TLS != nil {
-		c.base = "https://" + r.Host
-	}
+	c.base = s.baseFor(r)
 
 	rt, segs, gerr := s.route(r.Method, r.URL.Path)
 	c.segs = segs
@@ -271,6 +276,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if gerr := checkQueryBounds(r.URL.RawQuery); gerr != nil {
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
 	body, gerr := readBody(r)
 	if gerr != nil {
 		s.finish(w, c, m, nil, gerr)
@@ -296,11 +305,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads the request body, undoing the gzip that kiota applies to
 // every request body by default.
+// maxBody bounds a request body, before and after gzip.
+const maxBody = 16 << 20
+
 func readBody(r *http.Request) ([]byte, *graphError) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	rd := io.LimitReader(r.Body, 16<<20)
+	tooLarge := errf(413, "RequestEntityTooLarge", "The request body is larger than %d bytes.", maxBody)
+	rd := io.LimitReader(r.Body, maxBody+1)
 	switch lower(strings.TrimSpace(r.Header.Get("Content-Encoding"))) {
 	case "", "identity":
 	case "gzip":
@@ -309,7 +322,7 @@ func readBody(r *http.Request) ([]byte, *graphError) {
 			return nil, badRequest("The request body is not valid gzip: %v.", err)
 		}
 		defer gz.Close()
-		rd = io.LimitReader(gz, 16<<20)
+		rd = io.LimitReader(gz, maxBody+1)
 	default:
 		return nil, errf(415, "UnsupportedMediaType", "Content-Encoding '%s' is not supported.", r.Header.Get("Content-Encoding"))
 	}
@@ -317,7 +330,79 @@ func readBody(r *http.Request) ([]byte, *graphError) {
 	if err != nil {
 		return nil, badRequest("The request body could not be read: %v.", err)
 	}
+	if len(b) > maxBody {
+		return nil, tooLarge
+	}
 	return b, nil
+}
+
+// Bounds on query options, checked before the store's lock is taken so that
+// one request cannot hold it while a huge or deeply nested option parses.
+const (
+	maxFilterLength = 4096
+	maxExpandLength = 2048
+	maxExpandDepth  = 4
+)
+
+// checkQueryBounds refuses query options beyond those bounds, as Graph
+// refuses queries beyond its own limits (the exact limits are [INF]).
+func checkQueryBounds(rawQuery string) *graphError {
+	for k, vals := range splitQuery(rawQuery) {
+		for _, v := range vals {
+			switch lower(k) {
+			case "$filter":
+				if len(v) > maxFilterLength {
+					return badRequest("The $filter is longer than %d characters.", maxFilterLength)
+				}
+			case "$expand":
+				if len(v) > maxExpandLength {
+					return badRequest("The $expand is longer than %d characters.", maxExpandLength)
+				}
+				depth, most := 0, 0
+				for _, ch := range v {
+					switch ch {
+					case '(':
+						depth++
+						most = max(most, depth)
+					case ')':
+						depth--
+					}
+				}
+				if most > maxExpandDepth {
+					return badRequest("The $expand is nested %d levels deep; at most %d are supported.", most, maxExpandDepth)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// baseFor is the scheme and authority that @odata.context, nextLink and
+// Location use: the configured address, else the Host the client used when
+// it names a loopback address or one of the certificate's extra host names,
+// else the address the connection arrived at. An arbitrary Host header is
+// never reflected.
+func (s *Server) baseFor(r *http.Request) string {
+	if s.opts.BaseURL != "" {
+		return strings.TrimRight(s.opts.BaseURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	name = strings.Trim(lower(name), "[]")
+	if ip := net.ParseIP(name); (ip != nil && ip.IsLoopback()) || name == "localhost" || slices.Contains(s.opts.HostNames, name) {
+		return scheme + "://" + host
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return scheme + "://" + a.String()
+	}
+	return scheme + "://127.0.0.1"
 }
 
 func (s *Server) authenticate(c *call) *graphError {

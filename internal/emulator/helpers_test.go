@@ -119,6 +119,10 @@ func (e *env) raw(method, path, token string, body any, hdr map[string]string) (
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range hdr {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v // Go sends the Host header from req.Host only
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)

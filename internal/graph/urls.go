@@ -1,10 +1,12 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // IsLoopback reports whether a host is a literal loopback address
@@ -19,12 +21,14 @@ func IsLoopback(host string) bool {
 	if h != "localhost" {
 		return false
 	}
-	ips, err := net.LookupIP(h)
-	if err != nil || len(ips) == 0 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, h)
+	if err != nil || len(addrs) == 0 {
 		return false
 	}
-	for _, ip := range ips {
-		if !ip.IsLoopback() {
+	for _, a := range addrs {
+		if !a.IP.IsLoopback() {
 			return false
 		}
 	}

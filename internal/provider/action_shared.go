@@ -192,8 +192,15 @@ func resumePlanCheck(ctx context.Context, pd *providerData, id types.String, in 
 // actionTimeouts is an action's timeouts attribute (invoke), with its
 // default in the description and its value checked.
 func actionTimeouts(ctx context.Context) actionschema.Attribute {
-	a := actiontimeouts.Attributes(ctx).(actionschema.SingleNestedAttribute)
-	inv := a.Attributes["invoke"].(actionschema.StringAttribute)
+	attr := actiontimeouts.Attributes(ctx)
+	a, ok := attr.(actionschema.SingleNestedAttribute)
+	if !ok {
+		return attr
+	}
+	inv, ok := a.Attributes["invoke"].(actionschema.StringAttribute)
+	if !ok {
+		return attr
+	}
 	inv.Validators = append(inv.Validators, timeoutValue{})
 	inv.MarkdownDescription = fmt.Sprintf("How long the action may take, following the request (default `%s`).", shortDuration(defaultTimeout))
 	a.Attributes["invoke"] = inv

@@ -152,8 +152,13 @@ func requestAttributes(idRequired bool) map[string]schema.Attribute {
 
 // withReadTimeout adds the timeouts attribute (read) to a data source's attributes.
 func withReadTimeout(ctx context.Context, attrs map[string]schema.Attribute) map[string]schema.Attribute {
-	a := dstimeouts.Attributes(ctx).(schema.SingleNestedAttribute)
-	r := a.Attributes["read"].(schema.StringAttribute)
+	attr := dstimeouts.Attributes(ctx)
+	a, ok := attr.(schema.SingleNestedAttribute)
+	r, ok2 := a.Attributes["read"].(schema.StringAttribute)
+	if !ok || !ok2 {
+		attrs["timeouts"] = attr
+		return attrs
+	}
 	r.Validators = append(r.Validators, timeoutValue{})
 	r.MarkdownDescription = fmt.Sprintf("How long the read may take (default `%s`).", shortDuration(defaultReadTimeout))
 	a.Attributes["read"] = r

@@ -328,10 +328,17 @@ func recordAssignment(ctx context.Context, m *accessPackageAssignmentModel, a *g
 // resourceTimeouts is the timeouts attribute of a resource, with each
 // operation's default in its description and each value checked.
 func resourceTimeouts(ctx context.Context, opts timeouts.Opts) schema.Attribute {
-	a := timeouts.Attributes(ctx, opts).(schema.SingleNestedAttribute)
-	a.MarkdownDescription = fmt.Sprintf("How long each operation may take, as a duration such as `30m` or `2h`. Each defaults to %s.", defaultTimeout)
+	attr := timeouts.Attributes(ctx, opts)
+	a, ok := attr.(schema.SingleNestedAttribute)
+	if !ok {
+		return attr
+	}
+	a.MarkdownDescription = fmt.Sprintf("How long each operation may take, as a duration such as `30m` or `2h`. Each defaults to %s.", shortDuration(defaultTimeout))
 	for name, at := range a.Attributes {
-		s := at.(schema.StringAttribute)
+		s, ok := at.(schema.StringAttribute)
+		if !ok {
+			continue
+		}
 		s.Validators = append(s.Validators, timeoutValue{})
 		s.MarkdownDescription = fmt.Sprintf("How long %s may take (default `%s`).", name, shortDuration(defaultTimeout))
 		a.Attributes[name] = s

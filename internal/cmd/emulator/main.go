@@ -83,6 +83,11 @@ func run() error {
 		return fmt.Errorf("EMULATOR_ADDR %q: the emulator listens on loopback addresses only", addr)
 	}
 	opts := emulator.Options{Token: env("EMULATOR_TOKEN", emulator.DefaultToken), Cloud: env("EMULATOR_CLOUD", emulator.CloudGlobal)}
+	for _, h := range strings.Split(os.Getenv("EMULATOR_TLS_HOSTS"), ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			opts.HostNames = append(opts.HostNames, h)
+		}
+	}
 	for _, d := range []struct {
 		name, def string
 		into      *time.Duration
@@ -108,7 +113,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// Bounded reads: a client that trickles its headers or body cannot hold
+	// a connection (and its goroutine) for ever.
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	scheme := "http"
 	if os.Getenv("EMULATOR_TLS") == "1" {
 		caFile, cfg, err := tlsSetup(env("EMULATOR_CA_FILE", ""))
