@@ -529,6 +529,11 @@ type Question struct {
 	Required bool
 	Text     string
 	Choices  []string
+	// MultipleChoices allows several choices to be answered.
+	MultipleChoices bool
+	// Pattern is a text question's regular expression, which the whole
+	// answer must match.
+	Pattern string
 }
 
 // Policy is what the provider checks of an assignment policy before it
@@ -585,9 +590,13 @@ func (c *Client) GetPolicy(ctx context.Context, policyID string) (*Policy, error
 		x := Question{ID: str(q.GetId()), Type: "text", Text: str(q.GetText()), Required: b(q.GetIsRequired())}
 		if mc, ok := q.(models.AccessPackageMultipleChoiceQuestionable); ok {
 			x.Type = "choice"
+			x.MultipleChoices = b(mc.GetIsMultipleSelectionAllowed())
 			for _, ch := range mc.GetChoices() {
 				x.Choices = append(x.Choices, str(ch.GetActualValue()))
 			}
+		}
+		if tq, ok := q.(models.AccessPackageTextInputQuestionable); ok {
+			x.Pattern = str(tq.GetRegexPattern())
 		}
 		p.Questions = append(p.Questions, x)
 	}

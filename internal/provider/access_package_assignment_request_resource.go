@@ -346,15 +346,6 @@ func checkAgainstPolicy(ctx context.Context, pol *graph.Policy, m accessPackageA
 	}
 	ams, d := expandAnswers(ctx, m.Answers)
 	diags.Append(d...)
-	answered := map[string]bool{}
-	for _, a := range ams {
-		answered[strings.ToLower(a.QuestionID.ValueString())] = true
-	}
-	for _, q := range pol.Questions {
-		if q.Required && !answered[strings.ToLower(q.ID)] {
-			diags.AddAttributeError(path.Root("answers"), "Required question not answered",
-				fmt.Sprintf("Policy %s requires an answer to question %s (%q).", pol.ID, q.ID, q.Text))
-		}
-	}
+	diags.Append(requiredUnanswered(pol, ams)...)
 	return diags
 }

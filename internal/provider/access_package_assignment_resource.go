@@ -196,6 +196,10 @@ func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req re
 			_, d = answersAgainst(pol, ams)
 			resp.Diagnostics.Append(d...)
 		}
+		if req.State.Raw.IsNull() {
+			// A new assignment answers every required question.
+			resp.Diagnostics.Append(requiredUnanswered(pol, ams)...)
+		}
 	}
 	for _, w := range scheduleAgainstPolicy(pol, sch, time.Now()) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("schedule"), "Schedule beyond the policy", w)
@@ -249,9 +253,17 @@ func (r *accessPackageAssignmentResource) ValidateConfig(ctx context.Context, re
 		if !hasDur || hasEnd {
 			resp.Diagnostics.AddAttributeError(p, "Inconsistent expiration", "An expiration of type afterDuration needs duration (such as P90D), and no end_date_time.")
 		}
+		if start, d, ok := parseTime(sm.StartDateTime), em.Duration.ValueString(), hasDur; start != nil && ok {
+			if length, ok := graph.DurationLength(d); ok && start.Add(length).After(lastRepresentable) {
+				resp.Diagnostics.AddAttributeError(p.AtName("duration"), "Schedule beyond the calendar",
+					fmt.Sprintf("Access from %s for %s would end after %s, which dates cannot express. Start earlier or give a shorter duration.", start.Format(time.RFC3339), d, lastRepresentable.Format(time.RFC3339)))
+			}
+		}
 	}
-
 }
+
+// lastRepresentable is the last instant an RFC 3339 date can express.
+var lastRepresentable = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
 func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan accessPackageAssignmentModel

@@ -188,9 +188,18 @@ func TestAccAccessPackageAssignment_updateAnswers(t *testing.T) {
 				},
 			},
 			{
-				// Graph's own answer validation reaches the user with its code and request-id.
+				// An answer that does not match the question's pattern is refused at plan time.
 				Config:      assignmentConfig(p, polQuiz, uCarol, answers("AMER", "cost centre nine")),
-				ExpectError: errRE(`(?s)InvalidRequest.*does not match its pattern.*request-id`),
+				PlanOnly:    true,
+				ExpectError: errRE(`(?s)Answer does not match the question's pattern.*CC-\[0-9\]\{4\}`),
+			},
+			{
+				// What only Graph can refuse reaches the user with its status, code and request-id.
+				PreConfig: func() {
+					must(t, srv.SetFaults([]emulator.Fault{{Route: "POST /assignmentRequests", Status: 400, Count: 1}}))
+				},
+				Config:      assignmentConfig(p, polQuiz, uCarol, answers("EMEA", "CC-1111")),
+				ExpectError: errRE(`(?s)Error updating access package assignment.*Graph answered 400 UnknownError.*request-id`),
 			},
 			{
 				// A choice that the policy does not offer is refused before any request.
@@ -206,8 +215,10 @@ func TestAccAccessPackageAssignment_requiredQuestion(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
+			// Refused at plan time: nothing is sent.
 			Config:      assignmentConfig(p, polQuiz, uAlice, ""),
-			ExpectError: errRE(`(?s)Error creating access package assignment.*InvalidRequest.*required question`),
+			PlanOnly:    true,
+			ExpectError: errRE(`(?s)Required question not answered.*requires an answer to question`),
 		}},
 	})
 }

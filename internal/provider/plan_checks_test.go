@@ -30,6 +30,7 @@ func TestAccAccessPackageAssignment_planTimeChecks(t *testing.T) {
 			{Config: assignmentConfig(p, polQuiz, uAlice, answers("MARS")), PlanOnly: true, ExpectError: errRE(`(?s)Not one of the choices.*EMEA, AMER`)},
 			{Config: assignmentConfig(p, polQuiz, uAlice, fmt.Sprintf("  answers = [{ question_id = %q, value = \"x\" }]", uBob)), PlanOnly: true, ExpectError: errRE(`(?s)Unknown question.*has no question`)},
 			{Config: assignmentConfig(p, polDirect, uAlice, `  schedule = { expiration = { type = "afterDateTime", end_date_time = "2020-01-01T00:00:00Z" } }`), PlanOnly: true, ExpectError: errRE(`(?s)Expiration in the past.*has already passed`)},
+			{Config: assignmentConfig(p, polDirect, uAlice, `  schedule = { start_date_time = "9999-06-01T00:00:00Z", expiration = { type = "afterDuration", duration = "P365D" } }`), PlanOnly: true, ExpectError: errRE(`(?s)Schedule beyond the calendar`)},
 			{
 				// Nothing of the above reached Graph as a request.
 				PreConfig: func() {

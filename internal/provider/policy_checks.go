@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -48,6 +49,7 @@ func answersAgainst(pol *graph.Policy, ams []answerModel) ([]graph.Answer, diag.
 		ids = append(ids, q.ID)
 	}
 	out := make([]graph.Answer, 0, len(ams))
+	seen := map[string]int{}
 	for i, a := range ams {
 		q, ok := byID[strings.ToLower(a.QuestionID.ValueString())]
 		p := path.Root("answers").AtListIndex(i)
@@ -59,6 +61,20 @@ func answersAgainst(pol *graph.Policy, ams []answerModel) ([]graph.Answer, diag.
 		if q.Type == "choice" && !slices.Contains(q.Choices, a.Value.ValueString()) {
 			diags.AddAttributeError(p.AtName("value"), "Not one of the choices",
 				fmt.Sprintf("Question %s (%q) accepts %s, not %q.", q.ID, q.Text, strings.Join(q.Choices, ", "), a.Value.ValueString()))
+			continue
+		}
+		if q.Pattern != "" {
+			re, err := regexp.Compile(`^(?:` + q.Pattern + `)$`)
+			if err == nil && !re.MatchString(a.Value.ValueString()) {
+				diags.AddAttributeError(p.AtName("value"), "Answer does not match the question's pattern",
+					fmt.Sprintf("Question %s (%q) takes answers that match %s; %q does not.", q.ID, q.Text, q.Pattern, a.Value.ValueString()))
+				continue
+			}
+		}
+		seen[strings.ToLower(q.ID)]++
+		if seen[strings.ToLower(q.ID)] > 1 && !q.MultipleChoices {
+			diags.AddAttributeError(p.AtName("question_id"), "Question answered twice",
+				fmt.Sprintf("Question %s (%q) takes one answer.", q.ID, q.Text))
 			continue
 		}
 		out = append(out, graph.Answer{QuestionID: q.ID, QuestionType: q.Type, Value: a.Value.ValueString(), DisplayValue: a.DisplayValue.ValueString()})
@@ -175,4 +191,21 @@ func policyLimit(pol *graph.Policy, start time.Time) (*time.Time, string) {
 		}
 	}
 	return nil, ""
+}
+
+// requiredUnanswered is an error for each required question of the policy
+// that the answers leave out.
+func requiredUnanswered(pol *graph.Policy, ams []answerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	answered := map[string]bool{}
+	for _, a := range ams {
+		answered[strings.ToLower(a.QuestionID.ValueString())] = true
+	}
+	for _, q := range pol.Questions {
+		if q.Required && !answered[strings.ToLower(q.ID)] {
+			diags.AddAttributeError(path.Root("answers"), "Required question not answered",
+				fmt.Sprintf("Policy %s requires an answer to question %s (%q).", pol.ID, q.ID, q.Text))
+		}
+	}
+	return diags
 }
