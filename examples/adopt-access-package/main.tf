@@ -6,6 +6,16 @@
 # Run it against the emulator: make emulator, then
 #   ENTITLEMENT_GRAPH_URL=http://127.0.0.1:8787 ENTITLEMENT_ACCESS_TOKEN=emulator-token terraform apply
 
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 variable "access_package_id" {
   description = "The access package to adopt."
   type        = string

@@ -57,25 +57,8 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 
 	r := &request{id: newID(), requestType: rt, created: s.now(), justification: just, schedule: sch}
 	r.visibleAt = r.created.Add(s.lag)
-	// Graph replaces a start in the past with the time it processed the
-	// request, in its answer, on the request and so on the assignment (the
-	// v1.0 create page's example with a past start: sent 2023-05-23, answered
-	// with the processing time).
-	if r.schedule.start != nil && r.schedule.start.Before(r.created) {
-		r.schedule.start = tptr(r.created)
-	}
-	if r.schedule.expType == "afterDateTime" && r.schedule.end != nil {
-		// [INF] Graph documents no such check: an end that is not after the
-		// start (so also an end in the past) would grant nothing, and the
-		// emulator refuses it rather than invent an assignment that expires
-		// as it starts.
-		start := r.created
-		if r.schedule.start != nil {
-			start = *r.schedule.start
-		}
-		if !r.schedule.end.After(start) {
-			return nil, invalidRequest("The expiration %s is not after the start %s.", fmtTime(r.schedule.end), start.UTC().Format(time.RFC3339))
-		}
+	if gerr := normaliseSchedule(r); gerr != nil {
+		return nil, gerr
 	}
 	if !isUser(r) && !c.identity.mayAdminister() {
 		// The message and code are [INF]: Graph's generic refusal.
@@ -497,4 +480,30 @@ func (s *Server) renderAssignment(a *assignment, expand []expandItem) map[string
 		}
 	}
 	return m
+}
+
+// normaliseSchedule applies to a new request's schedule what Graph does and
+// checks what it cannot be.
+func normaliseSchedule(r *request) *graphError {
+	// Graph replaces a start in the past with the time it processed the
+	// request, in its answer, on the request and so on the assignment (the
+	// v1.0 create page's example with a past start: sent 2023-05-23, answered
+	// with the processing time).
+	if r.schedule.start != nil && r.schedule.start.Before(r.created) {
+		r.schedule.start = tptr(r.created)
+	}
+	if r.schedule.expType == "afterDateTime" && r.schedule.end != nil {
+		// [INF] Graph documents no such check: an end that is not after the
+		// start (so also an end in the past) would grant nothing, and the
+		// emulator refuses it rather than invent an assignment that expires
+		// as it starts.
+		start := r.created
+		if r.schedule.start != nil {
+			start = *r.schedule.start
+		}
+		if !r.schedule.end.After(start) {
+			return invalidRequest("The expiration %s is not after the start %s.", fmtTime(r.schedule.end), start.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
 }

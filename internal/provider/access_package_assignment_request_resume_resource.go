@@ -82,15 +82,17 @@ func (r *accessPackageAssignmentRequestResumeResource) Schema(ctx context.Contex
 				Validators:          []validator.String{stringvalidator.OneOf(graph.ResumeStages...)},
 				PlanModifiers:       replace,
 			},
+			// The callout instance and its note describe the call that was made:
+			// once the request has moved on, its waiting callout is gone (a
+			// configuration that reads it from the request's data source then
+			// gets null), and that must not run the resume again.
 			"custom_extension_stage_instance_id": schema.StringAttribute{
-				MarkdownDescription: "The id of the waiting callout instance (from the request's `custom_extension_callout_instances`), if you want Graph to check it.",
+				MarkdownDescription: "The id of the waiting callout instance (from the request's `custom_extension_callout_instances`), if you want Graph to check it. A later change (the callout is no longer waiting once resumed) is recorded without resuming again.",
 				Optional:            true,
-				PlanModifiers:       replace,
 			},
 			"custom_extension_stage_instance_detail": schema.StringAttribute{
-				MarkdownDescription: "A note recorded on the callout instance, such as `This user is all verified`.",
+				MarkdownDescription: "A note recorded on the callout instance, such as `This user is all verified`. A later change is recorded without resuming again.",
 				Optional:            true,
-				PlanModifiers:       replace,
 			},
 			"callback_state": schema.StringAttribute{
 				MarkdownDescription: resumeStateDoc,
@@ -123,7 +125,7 @@ func (r *accessPackageAssignmentRequestResumeResource) ValidateConfig(ctx contex
 // ModifyPlan checks at plan time that the cloud has resume and that the
 // request exists and waits for a callback.
 func (r *accessPackageAssignmentRequestResumeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if !r.configured() || !runs(ctx, req, "request_id", "source", "stage", "custom_extension_stage_instance_id", "custom_extension_stage_instance_detail", "callback_state", "triggers") {
+	if !r.configured() || !runs(ctx, req, "request_id", "source", "stage", "callback_state", "triggers") {
 		return
 	}
 	var m accessPackageAssignmentRequestResumeModel

@@ -26,7 +26,26 @@ import (
 // provider is served in-process in debug mode and Terraform reattaches to it
 // (TF_REATTACH_PROVIDERS), as terraform-plugin-testing itself does.
 
-const providerAddress = "registry.terraform.io/accessgov/entitlement"
+// providerAddress is where the configurations' source "accessgov/entitlement"
+// resolves: on the registry host the CLI uses by default, which
+// TF_ACC_PROVIDER_HOST names for OpenTofu (registry.opentofu.org).
+var providerAddress = providerHost() + "/accessgov/entitlement"
+
+func providerHost() string {
+	if h := os.Getenv("TF_ACC_PROVIDER_HOST"); h != "" {
+		return h
+	}
+	return "registry.terraform.io"
+}
+
+// cliPath is the CLI the tests that run it themselves use: the one
+// terraform-plugin-testing uses (TF_ACC_TERRAFORM_PATH), else terraform on PATH.
+func cliPath() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	return "terraform"
+}
 
 // reattach serves the provider for one test and returns TF_REATTACH_PROVIDERS.
 func reattach(t *testing.T) string {
@@ -67,25 +86,29 @@ type exampleRun struct {
 
 func newExampleRun(t *testing.T, srv *emulator.Server, url string, files ...string) *exampleRun {
 	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Skip("the Terraform CLI is not on PATH")
+	if _, err := exec.LookPath(cliPath()); err != nil {
+		t.Skipf("no CLI to run: %s is not found", cliPath())
 	}
 	dir := t.TempDir()
-	versions := `terraform {
-  required_providers {
-    entitlement = { source = "accessgov/entitlement" }
-  }
-}
-`
-	if err := os.WriteFile(filepath.Join(dir, "versions.tf"), []byte(versions), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	own := false
 	for _, f := range files {
 		src, err := os.ReadFile(filepath.Join("..", "..", f))
 		if err != nil {
 			t.Fatal(err)
 		}
+		own = own || strings.Contains(string(src), "required_providers")
 		if err := os.WriteFile(filepath.Join(dir, strings.ReplaceAll(f, "/", "_")), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !own {
+		versions := `terraform {
+  required_providers {
+    entitlement = { source = "accessgov/entitlement" }
+  }
+}
+`
+		if err := os.WriteFile(filepath.Join(dir, "versions.tf"), []byte(versions), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -102,7 +125,7 @@ func newExampleRun(t *testing.T, srv *emulator.Server, url string, files ...stri
 // tf runs terraform and returns its output; wantExit is the exit code expected.
 func (r *exampleRun) tf(wantExit int, args ...string) string {
 	r.t.Helper()
-	cmd := exec.Command("terraform", append(args, "-no-color")...)
+	cmd := exec.Command(cliPath(), append(args, "-no-color")...)
 	cmd.Dir = r.dir
 	cmd.Env = append(os.Environ(), r.env...)
 	out, err := cmd.CombinedOutput()

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -130,48 +131,9 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	a := cfg.authModel
-	for name, v := range map[string]attr.Value{"tenant_id": a.TenantID, "client_id": a.ClientID, "client_id_file_path": a.ClientIDFilePath,
-		"client_secret": a.ClientSecret, "client_secret_file_path": a.ClientSecretFilePath, "client_certificate": a.ClientCertificate,
-		"client_certificate_path": a.ClientCertificatePath, "client_certificate_password": a.ClientCertificatePassword, "use_oidc": a.UseOIDC,
-		"oidc_token": a.OIDCToken, "oidc_token_file_path": a.OIDCTokenFilePath, "oidc_request_url": a.OIDCRequestURL, "oidc_request_token": a.OIDCRequestToken,
-		"ado_pipeline_service_connection_id": a.ADOServiceConnectionID, "use_aks_workload_identity": a.UseAKSWorkloadIdentity, "use_msi": a.UseMSI,
-		"msi_endpoint": a.MSIEndpoint, "use_cli": a.UseCLI, "environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken} {
-		if v.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
-				fmt.Sprintf("The provider cannot be configured while %s is unknown: it is needed before any Graph call. Set it from a value known at plan time, or apply its source first with -target.", name))
-		}
-	}
+	cloud, base := resolveGraph(cfg, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
-	}
-	envName := strings.ToLower(setting(cfg.Environment, "ARM_ENVIRONMENT"))
-	if envName == "" {
-		envName = "global"
-	}
-	cloud, ok := graph.LookupCloud(envName)
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment",
-			fmt.Sprintf("ARM_ENVIRONMENT %q is not one of %s.", envName, strings.Join(graph.CloudNames(), ", ")))
-		return
-	}
-	base := cloud.BaseURL()
-	// An empty environment variable counts as unset; an empty graph_url in
-	// the configuration is a mistake, never a silent fall-through to the
-	// real Graph (nor a way to override ENTITLEMENT_GRAPH_URL).
-	graphURL := os.Getenv("ENTITLEMENT_GRAPH_URL")
-	set := graphURL != ""
-	if !cfg.GraphURL.IsNull() {
-		graphURL, set = cfg.GraphURL.ValueString(), true
-	}
-	if set {
-		u, err := graph.CheckEmulatorURL(graphURL)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("graph_url"), "Invalid graph_url",
-				fmt.Sprintf("graph_url (ENTITLEMENT_GRAPH_URL) may only point at a local emulator, so that Graph tokens never reach another host: %v. To use a national cloud, set environment instead.", err))
-			return
-		}
-		base = u.Scheme + "://" + u.Host + "/v1.0"
 	}
 	ae, err := newAuthEnv(cloud)
 	if err != nil {
@@ -267,4 +229,53 @@ func (p *entitlementProvider) ListResources(_ context.Context) []func() list.Lis
 // blocks and use the action-style resources.
 func (p *entitlementProvider) Actions(_ context.Context) []func() action.Action {
 	return []func() action.Action{NewAccessPackageAssignmentRequestReprocessAction, NewAccessPackageAssignmentRequestResumeAction}
+}
+
+// resolveGraph checks that every setting is known, and returns the cloud and
+// the Graph base URL: the cloud's, or a local emulator's (graph_url).
+func resolveGraph(cfg providerModel, diags *diag.Diagnostics) (graph.Cloud, string) {
+	a := cfg.authModel
+	for name, v := range map[string]attr.Value{"tenant_id": a.TenantID, "client_id": a.ClientID, "client_id_file_path": a.ClientIDFilePath,
+		"client_secret": a.ClientSecret, "client_secret_file_path": a.ClientSecretFilePath, "client_certificate": a.ClientCertificate,
+		"client_certificate_path": a.ClientCertificatePath, "client_certificate_password": a.ClientCertificatePassword, "use_oidc": a.UseOIDC,
+		"oidc_token": a.OIDCToken, "oidc_token_file_path": a.OIDCTokenFilePath, "oidc_request_url": a.OIDCRequestURL, "oidc_request_token": a.OIDCRequestToken,
+		"ado_pipeline_service_connection_id": a.ADOServiceConnectionID, "use_aks_workload_identity": a.UseAKSWorkloadIdentity, "use_msi": a.UseMSI,
+		"msi_endpoint": a.MSIEndpoint, "use_cli": a.UseCLI, "environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken, "adopt_existing_assignments": cfg.Adopt} {
+		if v.IsUnknown() {
+			diags.AddAttributeError(path.Root(name), "Unknown provider setting",
+				fmt.Sprintf("The provider cannot be configured while %s is unknown: it is needed before any Graph call. Set it from a value known at plan time, or apply its source first with -target.", name))
+		}
+	}
+	if diags.HasError() {
+		return graph.Cloud{}, ""
+	}
+	envName := strings.ToLower(setting(cfg.Environment, "ARM_ENVIRONMENT"))
+	if envName == "" {
+		envName = "global"
+	}
+	cloud, ok := graph.LookupCloud(envName)
+	if !ok {
+		diags.AddAttributeError(path.Root("environment"), "Unknown environment",
+			fmt.Sprintf("ARM_ENVIRONMENT %q is not one of %s.", envName, strings.Join(graph.CloudNames(), ", ")))
+		return graph.Cloud{}, ""
+	}
+	base := cloud.BaseURL()
+	// An empty environment variable counts as unset; an empty graph_url in
+	// the configuration is a mistake, never a silent fall-through to the
+	// real Graph (nor a way to override ENTITLEMENT_GRAPH_URL).
+	graphURL := os.Getenv("ENTITLEMENT_GRAPH_URL")
+	set := graphURL != ""
+	if !cfg.GraphURL.IsNull() {
+		graphURL, set = cfg.GraphURL.ValueString(), true
+	}
+	if set {
+		u, err := graph.CheckEmulatorURL(graphURL)
+		if err != nil {
+			diags.AddAttributeError(path.Root("graph_url"), "Invalid graph_url",
+				fmt.Sprintf("graph_url (ENTITLEMENT_GRAPH_URL) may only point at a local emulator, so that Graph tokens never reach another host: %v. To use a national cloud, set environment instead.", err))
+			return graph.Cloud{}, ""
+		}
+		base = u.Scheme + "://" + u.Host + "/v1.0"
+	}
+	return cloud, base
 }

@@ -301,3 +301,41 @@ resource "entitlement_access_package_assignment_reprocess" "test" {
 		},
 	})
 }
+
+// The resume example: the callout instance id read from the request's data
+// source. Once resumed, the callout no longer waits and the id reads as null;
+// that is recorded in place, without resuming again or replacing.
+func TestAccAccessPackageAssignmentRequestResume_exampleConverges(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	id := waitingRequest(t, srv, uAlice)
+	cfg := p + fmt.Sprintf(`
+data "entitlement_access_package_assignment_request" "stuck" {
+  id = %q
+}
+resource "entitlement_access_package_assignment_request_resume" "test" {
+  request_id = data.entitlement_access_package_assignment_request.stuck.id
+  source     = "Contoso.SodCheckProcess"
+  stage      = "assignmentRequestCreated"
+
+  custom_extension_stage_instance_id     = one([for c in data.entitlement_access_package_assignment_request.stuck.custom_extension_callout_instances : c.id if c.status == "waitingForCallback"])
+  custom_extension_stage_instance_detail = "Reviewed in PR #42"
+}
+`, id)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             cfg,
+				ConfigStateChecks:  []statecheck.StateCheck{expectRequestState(srv, id, "delivered"), expectCalls(srv, "POST /assignmentRequests/{id}/resume", 1)},
+				ExpectNonEmptyPlan: true, // the callout id now reads as null
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(resumeRes, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{expectCalls(srv, "POST /assignmentRequests/{id}/resume", 1)},
+			},
+		},
+	})
+}

@@ -194,7 +194,7 @@ func TestAccResilience_interruptedApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.tf(0, "init", "-input=false")
-			cmd := exec.Command("terraform", "apply", "-input=false", "-auto-approve", "-no-color")
+			cmd := exec.Command(cliPath(), "apply", "-input=false", "-auto-approve", "-no-color")
 			cmd.Dir, cmd.Env = r.dir, append(os.Environ(), r.env...)
 			var out strings.Builder
 			cmd.Stdout, cmd.Stderr = &out, &out

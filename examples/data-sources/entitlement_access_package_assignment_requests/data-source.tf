@@ -1,4 +1,15 @@
 # Requests of a package that failed delivery since the start of the month.
+
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 data "entitlement_access_package_assignment_requests" "failed" {
   access_package_id = "a914b616-e04e-476b-aa37-91038f0b165b"
   state             = "deliveryFailed"

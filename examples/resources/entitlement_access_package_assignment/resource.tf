@@ -1,4 +1,15 @@
 # A user in the directory, for 90 days from a start date.
+
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 resource "entitlement_access_package_assignment" "alice_sales" {
   access_package_id    = "a914b616-e04e-476b-aa37-91038f0b165b"
   assignment_policy_id = "2264bf65-76ba-417b-a27d-54d291f0cbc8"

@@ -1,6 +1,16 @@
 # Run under a person's delegated login (for example the Azure CLI credential):
 # the request is reviewed in a pull request, then approved in Entra as usual.
 
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 # Request a package for yourself, with a justification and answers (Graph picks the policy).
 resource "entitlement_access_package_assignment_request" "data_platform" {
   access_package_id = "977c7ff4-ef8f-4910-9d31-49048ddf3120"

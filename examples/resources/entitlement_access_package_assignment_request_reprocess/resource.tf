@@ -3,6 +3,16 @@
 # that are failed at that moment; once they are delivered, the next apply only
 # forgets their records.
 
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 variable "access_package_id" {
   type    = string
   default = "a914b616-e04e-476b-aa37-91038f0b165b"

@@ -1,5 +1,16 @@
 # Approve, from a reviewed pull request, a request that a separation-of-duties
 # custom extension holds at the assignmentRequestCreated stage.
+
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 data "entitlement_access_package_assignment_request" "stuck" {
   id = "7a6ab703-0780-4b37-8445-81f679b2d75c"
 }

@@ -1,0 +1,11 @@
+# Terraform 1.14 and later: `terraform query` lists the live assignments of an
+# access package, and `terraform query -generate-config-out=generated.tf`
+# writes a resource and an import block for each; the next `terraform apply`
+# adopts them without any change in Graph.
+
+list "entitlement_access_package_assignment" "sales" {
+  provider = entitlement
+  config {
+    access_package_id = "a914b616-e04e-476b-aa37-91038f0b165b"
+  }
+}
