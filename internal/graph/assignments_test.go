@@ -58,6 +58,16 @@ func countOf(srv *emulator.Server, typ string) int {
 	return n
 }
 
+// assignmentOf is the assignment a request made.
+func assignmentOf(srv *emulator.Server, requestID string) string {
+	for _, r := range srv.Requests() {
+		if r.ID == requestID {
+			return r.AssignmentID
+		}
+	}
+	return ""
+}
+
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -88,13 +98,7 @@ func TestAddAssignmentAfterALostAnswer(t *testing.T) {
 
 func TestUpdateAssignmentAfterALostAnswer(t *testing.T) {
 	srv, c := recoveryEnv(t)
-	id := srv.MustAdd(rpPkg, rpPol, rpAlice, nil)
-	asg := ""
-	for _, r := range srv.Requests() {
-		if r.ID == id {
-			asg = r.AssignmentID
-		}
-	}
+	asg := assignmentOf(srv, srv.MustAdd(rpPkg, rpPol, rpAlice, nil))
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := time.Date(2031, 1, 31, 0, 0, 0, 0, time.UTC)
 	sch := &graph.Schedule{Start: &start, ExpirationType: "afterDateTime", End: &end}
@@ -119,13 +123,7 @@ func TestUpdateAssignmentAfterALostAnswer(t *testing.T) {
 
 func TestRemoveAssignmentAfterALostAnswer(t *testing.T) {
 	srv, c := recoveryEnv(t)
-	id := srv.MustAdd(rpPkg, rpPol, rpAlice, nil)
-	asg := ""
-	for _, r := range srv.Requests() {
-		if r.ID == id {
-			asg = r.AssignmentID
-		}
-	}
+	asg := assignmentOf(srv, srv.MustAdd(rpPkg, rpPol, rpAlice, nil))
 	dropNextPOST(t, srv)
 	q, err := c.RemoveAssignment(testCtx(t), asg, "", fastPoll)
 	if err != nil {

@@ -248,3 +248,36 @@ func lastLine(s string) string {
 	}
 	return strings.TrimSpace(lines[len(lines)-1])
 }
+
+// Two resources for the same person: the second create finds the first's
+// request and fails with an import hint, so that no assignment has two
+// owners (removing one resource would take away the access the other
+// declares). Exactly one request reaches Graph.
+func TestAccResilience_secondResourceForTheSamePerson(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	two := p + fmt.Sprintf(`
+resource "entitlement_access_package_assignment" "first" {
+  access_package_id    = %[1]q
+  assignment_policy_id = %[2]q
+  target_object_id     = %[3]q
+}
+resource "entitlement_access_package_assignment" "second" {
+  access_package_id    = %[1]q
+  assignment_policy_id = %[2]q
+  target_object_id     = %[3]q
+  depends_on           = [entitlement_access_package_assignment.first]
+}
+`, pkgSales, polDirect, uAlice)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(srv, uAlice),
+		Steps: []resource.TestStep{{
+			Config:      two,
+			ExpectError: errRE(`(?s)Access package assignment already exists.*import \{`),
+		}, {
+			// The first one stands alone; Graph holds one assignment, made once.
+			Config:            strings.SplitN(two, `resource "entitlement_access_package_assignment" "second"`, 2)[0],
+			ConfigStateChecks: []statecheck.StateCheck{expectDeliveredRequests(srv, "adminAdd", uAlice, 1)},
+		}},
+	})
+}
