@@ -62,7 +62,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	}
 	if !isUser(r) && !c.identity.mayAdminister() {
 		// The message and code are [INF]: Graph's generic refusal.
-		return nil, errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation: a %s request needs an entitlement-management role (%s).", rt, strings.Join(AdminRoles, ", "))
+		return nil, errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation: %s requests need an entitlement-management role (%s).", rt, strings.Join(AdminRoles, ", "))
 	}
 	switch rt {
 	case "adminAdd", "userAdd":
