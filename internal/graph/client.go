@@ -65,6 +65,7 @@ type Client struct {
 	retry   RetryPolicy
 	settle  settleTimes
 	logger  Logger
+	gate    throttleGate
 }
 
 func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {

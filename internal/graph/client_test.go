@@ -196,3 +196,59 @@ func TestNewRejectsUnsafeConfigurations(t *testing.T) {
 		}
 	}
 }
+
+// A 429 with Retry-After holds back every call of the client, not only the
+// one throttled: Graph throttles the application in the tenant, so the
+// other calls would be refused too. No request reaches Graph until the time
+// it named.
+func TestThrottlingHoldsEveryCall(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	var throttledAt time.Time
+	throttled := make(chan struct{})
+	ft := &fakeTransport{answers: []func(*http.Request) (*http.Response, error){
+		func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			throttledAt = time.Now()
+			times = append(times, throttledAt)
+			mu.Unlock()
+			resp, err := answer(429, `{"error":{"code":"TooManyRequests","message":"slow down"}}`, "Retry-After", "1")(r)
+			close(throttled)
+			return resp, err
+		},
+		func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			times = append(times, time.Now())
+			mu.Unlock()
+			return answer(200, assignmentJSON)(r)
+		},
+	}}
+	c := testClient(t, ft)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	get := func() {
+		defer wg.Done()
+		if _, err := c.GetAssignment(ctx, "a1"); err != nil {
+			t.Error(err)
+		}
+	}
+	wg.Add(1)
+	go get() // throttled once, then answered
+	<-throttled
+	// Three more calls start while the first one waits out its Retry-After.
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go get()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(times) != 5 {
+		t.Fatalf("%d requests, want 5 (one throttled, four answered)", len(times))
+	}
+	for i, at := range times[1:] {
+		if at.Before(throttledAt.Add(time.Second)) {
+			t.Errorf("request %d reached Graph %s after the 429, before its Retry-After of 1s", i+2, at.Sub(throttledAt))
+		}
+	}
+}

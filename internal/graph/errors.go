@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -284,6 +285,33 @@ func retryable(e *Error, idempotent bool) bool {
 	return false
 }
 
+// throttleGate holds every call of a client back while Graph throttles it:
+// a 429 with Retry-After names a time before which any call would be
+// refused too, so the client's other calls wait rather than spend requests.
+type throttleGate struct {
+	mu        sync.Mutex
+	notBefore time.Time
+}
+
+func (g *throttleGate) hold(d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t := time.Now().Add(d); t.After(g.notBefore) {
+		g.notBefore = t
+	}
+}
+
+// wait returns once the gate is open, or false when ctx ends first.
+func (g *throttleGate) wait(ctx context.Context) bool {
+	g.mu.Lock()
+	d := time.Until(g.notBefore)
+	g.mu.Unlock()
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	return sleep(ctx, d)
+}
+
 // notReachedAttempts bounds the attempts at a Graph that cannot be reached.
 const notReachedAttempts = 3
 
@@ -291,6 +319,12 @@ const notReachedAttempts = 3
 func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(context.Context) error) error {
 	var last *Error
 	for attempt := 1; ; attempt++ {
+		if !c.gate.wait(ctx) {
+			if last != nil {
+				return last
+			}
+			return classify(op, ctx.Err())
+		}
 		err := fn(ctx)
 		if err == nil {
 			return nil
@@ -309,6 +343,11 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(c
 			// A Graph that cannot be reached fails in seconds, not at the
 			// end of the operation's timeout.
 			return last
+		}
+		if last.Status == http.StatusTooManyRequests && last.RetryAfter > 0 {
+			// Graph throttles the application in the tenant, not one call:
+			// every call of this client holds back until the time it named.
+			c.gate.hold(last.RetryAfter)
 		}
 		delay := last.RetryAfter
 		if delay == 0 {
