@@ -75,21 +75,20 @@ func (c *Client) AddAssignment(ctx context.Context, in AddInput, poll PollPolicy
 			// Nothing exists: the refusal was about something else.
 			return &AddOutcome{}, first
 		}
-		if refusedSince.IsZero() || time.Since(refusedSince) < ReplicationWindow {
+		switch {
+		case refusedSince.IsZero():
 			// Send again only while no repeat has been refused: once one has,
 			// the first POST is open in Graph and only lag hides it.
-			if refusedSince.IsZero() {
-				q, err = c.SubmitAdd(ctx, in)
-				switch {
-				case err == nil:
-					return &AddOutcome{Request: q, RequestID: q.ID}, nil
-				case isRefusal(err):
-					refusedSince = time.Now()
-				case !IsAmbiguous(err):
-					return &AddOutcome{}, err
-				}
+			q, err = c.SubmitAdd(ctx, in)
+			switch {
+			case err == nil:
+				return &AddOutcome{Request: q, RequestID: q.ID}, nil
+			case isRefusal(err):
+				refusedSince = time.Now()
+			case !IsAmbiguous(err):
+				return &AddOutcome{}, err
 			}
-		} else {
+		case time.Since(refusedSince) >= ReplicationWindow:
 			return &AddOutcome{}, fmt.Errorf("%w; Graph then refused to take the request again (%w), but shows no request or assignment for this target: look for it before retrying", first, err)
 		}
 		if !backoff.Wait(ctx) {

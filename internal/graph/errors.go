@@ -93,12 +93,6 @@ func IsForbidden(err error) bool {
 	return errors.As(err, &e) && e.Status == http.StatusForbidden
 }
 
-// IsBadRequest reports a 400.
-func IsBadRequest(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusBadRequest
-}
-
 // TokenError is a failure to get an access token: the credential's error,
 // which names the cause (an AADSTS code from Entra, a missing file, ...).
 type TokenError struct{ Err error }

@@ -142,7 +142,7 @@ func (r *accessPackageAssignmentRequestResource) ModifyPlan(ctx context.Context,
 		resp.Diagnostics.AddAttributeError(path.Root("justification"), "Justification not available in this cloud",
 			"Assignment requests in the US Government and China clouds have no justification property.")
 	}
-	pol, err := r.client.GetPolicy(ctx, m.AssignmentPolicyID.ValueString())
+	pol, err := r.policies.get(ctx, r.client, m.AssignmentPolicyID.ValueString())
 	if err != nil {
 		if graph.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("assignment_policy_id"), "Unknown assignment policy", explain(err))
@@ -180,7 +180,7 @@ func (r *accessPackageAssignmentRequestResource) Create(ctx context.Context, req
 		resp.Diagnostics.Append(d...)
 		var pol *graph.Policy
 		if in.PolicyID != "" {
-			p, err := r.client.GetPolicy(ctx, in.PolicyID)
+			p, err := r.policies.get(ctx, r.client, in.PolicyID)
 			if err != nil {
 				resp.Diagnostics.AddError("Error reading the policy's questions", explain(err))
 				return

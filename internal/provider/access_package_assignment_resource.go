@@ -456,9 +456,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	}
 	if q == nil {
 		// A lost answer, but the assignment already has the change.
-		if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
-			recordAssignment(ctx, &plan, a, &resp.Diagnostics)
-		}
+		r.recordFrom(ctx, &plan, nil, &resp.Diagnostics)
 		plan.RequestID = prior.RequestID
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
@@ -475,13 +473,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 		return
 	}
 	plan.RequestID = types.StringValue(q.ID)
-	// The delivered request carries the assignment as it now is
-	// ($expand=assignment); read it only if it does not.
-	if final.Assignment != nil && final.Assignment.Schedule != nil {
-		recordAssignment(ctx, &plan, final.Assignment, &resp.Diagnostics)
-	} else if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
-		recordAssignment(ctx, &plan, a, &resp.Diagnostics)
-	}
+	r.recordFrom(ctx, &plan, final, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -586,13 +578,18 @@ func (r *accessPackageAssignmentResource) ImportState(ctx context.Context, req r
 // failed, follows it, and records the outcome in plan. It returns false when
 // the update must stop (the error is in resp, and the state keeps prior).
 func (r *accessPackageAssignmentResource) retryDelivery(ctx context.Context, plan *accessPackageAssignmentModel, prior accessPackageAssignmentModel, resp *resource.UpdateResponse) bool {
-	q, err := r.retryRequest(ctx, prior)
-	if err == nil {
-		var res *graph.ActionResult
-		res, err = r.client.Reprocess(ctx, q.ID, graph.ActionOptions{Wait: true, Poll: r.poll})
-		if err == nil && res != nil && res.Request != nil {
-			plan.RequestID = types.StringValue(q.ID)
+	// The recorded request, or for an imported assignment the one that made it.
+	id := prior.RequestID.ValueString()
+	var err error
+	if id == "" {
+		var q *graph.Request
+		if q, err = r.retryRequest(ctx, prior); err == nil {
+			id = q.ID
 		}
+	}
+	var res *graph.ActionResult
+	if err == nil {
+		res, err = r.client.Reprocess(ctx, id, graph.ActionOptions{Wait: true, Poll: r.poll})
 	}
 	if err != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...)
@@ -600,11 +597,22 @@ func (r *accessPackageAssignmentResource) retryDelivery(ctx context.Context, pla
 			fmt.Sprintf("Assignment %s is %s in Graph, and reprocessing its request did not deliver it. Fix the cause in Entra and apply again, or replace the resource (terraform apply -replace=…).", prior.ID.ValueString(), prior.State.ValueString()), err)
 		return false
 	}
+	plan.RequestID = types.StringValue(id)
 	r.reads.wrote(plan.AccessPackageID.ValueString())
-	if a, err := r.client.GetAssignment(ctx, plan.ID.ValueString()); err == nil {
-		recordAssignment(ctx, plan, a, &resp.Diagnostics)
-	}
+	r.recordFrom(ctx, plan, res.Request, &resp.Diagnostics)
 	return true
+}
+
+// recordFrom records the assignment as a delivered request carries it
+// ($expand=assignment), and reads it only when the request does not.
+func (r *accessPackageAssignmentResource) recordFrom(ctx context.Context, m *accessPackageAssignmentModel, q *graph.Request, diags *diag.Diagnostics) {
+	if q != nil && q.Assignment != nil && q.Assignment.Schedule != nil {
+		recordAssignment(ctx, m, q.Assignment, diags)
+		return
+	}
+	if a, err := r.client.GetAssignment(ctx, m.ID.ValueString()); err == nil {
+		recordAssignment(ctx, m, a, diags)
+	}
 }
 
 // failedDelivery says whether Graph ended the assignment's delivery in failure.
