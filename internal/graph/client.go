@@ -51,6 +51,10 @@ type Config struct {
 	// Log receives the client's notes on recovery and waiting (the provider
 	// routes them to tflog); nil discards them.
 	Log Logger
+	// Concurrency bounds the Graph calls in flight at once, for the whole
+	// client (default DefaultConcurrency); Graph's throttling lowers it
+	// for a while.
+	Concurrency int
 }
 
 // Logger records a note with structured fields.
@@ -66,6 +70,7 @@ type Client struct {
 	settle  settleTimes
 	logger  Logger
 	gate    throttleGate
+	limit   *limiter
 }
 
 func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
@@ -155,6 +160,7 @@ func New(cfg Config) (*Client, error) {
 		base:   base,
 		retry:  cfg.Retry.withDefaults(),
 		logger: cfg.Log,
+		limit:  newLimiter(cfg.Concurrency),
 	}
 	return c, nil
 }

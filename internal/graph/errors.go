@@ -319,17 +319,23 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(c
 			}
 			return classify(op, ctx.Err())
 		}
+		if !c.limit.acquire(ctx) {
+			if last != nil {
+				return last
+			}
+			return classify(op, ctx.Err())
+		}
 		err := fn(ctx)
 		if err == nil {
+			c.limit.release(false)
 			return nil
-		}
-		if ctx.Err() != nil {
-			e := classify(op, err)
-			e.Attempts = attempt
-			return e
 		}
 		last = classify(op, err)
 		last.Attempts = attempt
+		c.limit.release(last.Status == http.StatusTooManyRequests)
+		if ctx.Err() != nil {
+			return last
+		}
 		if !retryable(last, idempotent) {
 			return last
 		}

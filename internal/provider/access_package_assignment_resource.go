@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
@@ -163,47 +162,7 @@ func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req re
 			return
 		}
 	}
-	sch, d := expandSchedule(ctx, plan.Schedule)
-	resp.Diagnostics.Append(d...)
-	if sch != nil && sch.ExpirationType == "afterDateTime" && sch.End != nil && !sch.End.After(time.Now()) {
-		resp.Diagnostics.AddAttributeError(path.Root("schedule").AtName("expiration").AtName("end_date_time"), "Expiration in the past",
-			fmt.Sprintf("end_date_time %s has already passed: the access would end before it is delivered. Set a later end, or remove the resource to end the access.", sch.End.Format(time.RFC3339)))
-	}
-	if plan.AssignmentPolicyID.IsUnknown() || plan.AccessPackageID.IsUnknown() {
-		return
-	}
-	policyID := plan.AssignmentPolicyID.ValueString()
-	pol, err := r.policies.get(ctx, r.client, policyID)
-	switch {
-	case graph.IsNotFound(err):
-		addAttributeGraphError(&resp.Diagnostics, path.Root("assignment_policy_id"), "Unknown assignment policy",
-			fmt.Sprintf("Graph has no assignment policy %s.", policyID), err)
-		return
-	case err != nil:
-		// Graph could not be asked now: the apply will say what it says.
-		tflog.Warn(ctx, "could not read the assignment policy at plan time", map[string]any{"policy_id": policyID, "error": err.Error()})
-		return
-	}
-	if pol.AccessPackageID != "" && !strings.EqualFold(pol.AccessPackageID, plan.AccessPackageID.ValueString()) {
-		resp.Diagnostics.AddAttributeError(path.Root("assignment_policy_id"), "Policy of another access package",
-			fmt.Sprintf("Assignment policy %s belongs to access package %s, not to %s.", policyID, pol.AccessPackageID, plan.AccessPackageID.ValueString()))
-		return
-	}
-	if !plan.Answers.IsUnknown() {
-		ams, d := expandAnswers(ctx, plan.Answers)
-		resp.Diagnostics.Append(d...)
-		if len(ams) > 0 {
-			_, d = answersAgainst(pol, ams)
-			resp.Diagnostics.Append(d...)
-		}
-		if req.State.Raw.IsNull() {
-			// A new assignment answers every required question.
-			resp.Diagnostics.Append(requiredUnanswered(pol, ams)...)
-		}
-	}
-	for _, w := range scheduleAgainstPolicy(pol, sch, time.Now()) {
-		resp.Diagnostics.AddAttributeWarning(path.Root("schedule"), "Schedule beyond the policy", w)
-	}
+	checkAssignmentPlan(ctx, r.providerData, plan.AccessPackageID, plan.AssignmentPolicyID, plan.Schedule, plan.Answers, req.State.Raw.IsNull(), &resp.Diagnostics)
 }
 
 // ValidateConfig checks what the schema alone cannot: that the expiration's
@@ -216,50 +175,7 @@ func (r *accessPackageAssignmentResource) ValidateConfig(ctx context.Context, re
 		resp.Diagnostics.AddAttributeError(path.Root("target_object_id"), "Whom to assign",
 			"Set exactly one of target_object_id, for a user in the directory (their object id), and target_email, for someone not yet in it (Entra invites them on delivery).")
 	}
-	var sch types.Object
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("schedule"), &sch)...)
-	if sch.IsNull() || sch.IsUnknown() {
-		return
-	}
-	var sm scheduleModel
-	resp.Diagnostics.Append(sch.As(ctx, &sm, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
-	if sm.Expiration.IsNull() || sm.Expiration.IsUnknown() {
-		return
-	}
-	var em expirationModel
-	resp.Diagnostics.Append(sm.Expiration.As(ctx, &em, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
-	if em.Type.IsUnknown() || em.EndDateTime.IsUnknown() || em.Duration.IsUnknown() {
-		return
-	}
-	p := path.Root("schedule").AtName("expiration")
-	hasEnd, hasDur := !em.EndDateTime.IsNull(), !em.Duration.IsNull()
-	switch em.Type.ValueString() {
-	case "":
-		resp.Diagnostics.AddAttributeError(p.AtName("type"), "Missing expiration type",
-			"An expiration needs a type: noExpiration, afterDateTime (with end_date_time) or afterDuration (with duration).")
-	case "noExpiration":
-		if hasEnd || hasDur {
-			resp.Diagnostics.AddAttributeError(p, "Inconsistent expiration", "An expiration of type noExpiration takes neither end_date_time nor duration.")
-		}
-	case "afterDateTime":
-		if !hasEnd || hasDur {
-			resp.Diagnostics.AddAttributeError(p, "Inconsistent expiration", "An expiration of type afterDateTime needs end_date_time, and no duration.")
-		}
-		if start, end := parseTime(sm.StartDateTime), parseTime(em.EndDateTime); start != nil && end != nil && !end.After(*start) {
-			resp.Diagnostics.AddAttributeError(p.AtName("end_date_time"), "Expiration before start",
-				fmt.Sprintf("end_date_time %s is not after start_date_time %s.", end.Format(time.RFC3339), start.Format(time.RFC3339)))
-		}
-	case "afterDuration":
-		if !hasDur || hasEnd {
-			resp.Diagnostics.AddAttributeError(p, "Inconsistent expiration", "An expiration of type afterDuration needs duration (such as P90D), and no end_date_time.")
-		}
-		if start, d, ok := parseTime(sm.StartDateTime), em.Duration.ValueString(), hasDur; start != nil && ok {
-			if length, ok := graph.DurationLength(d); ok && start.Add(length).After(lastRepresentable) {
-				resp.Diagnostics.AddAttributeError(p.AtName("duration"), "Schedule beyond the calendar",
-					fmt.Sprintf("Access from %s for %s would end after %s, which dates cannot express. Start earlier or give a shorter duration.", start.Format(time.RFC3339), d, lastRepresentable.Format(time.RFC3339)))
-			}
-		}
-	}
+	validateSchedule(ctx, req.Config, &resp.Diagnostics)
 }
 
 // lastRepresentable is the last instant an RFC 3339 date can express.

@@ -11,7 +11,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 )
@@ -208,4 +211,103 @@ func requiredUnanswered(pol *graph.Policy, ams []answerModel) diag.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// checkAssignmentPlan runs the plan-time checks of the resources that assign
+// under a policy, with read-only calls (one read of each policy per
+// command): an end already past, that the policy exists and belongs to the
+// access package, that the answers fit its questions (and, for a new
+// assignment, answer every required one), and whether the schedule goes
+// beyond the policy (a warning).
+func checkAssignmentPlan(ctx context.Context, pd *providerData, pkgAttr, policyAttr types.String, scheduleAttr types.Object, answersAttr types.List, creating bool, diags *diag.Diagnostics) {
+	sch, d := expandSchedule(ctx, scheduleAttr)
+	diags.Append(d...)
+	if sch != nil && sch.ExpirationType == "afterDateTime" && sch.End != nil && !sch.End.After(time.Now()) {
+		diags.AddAttributeError(path.Root("schedule").AtName("expiration").AtName("end_date_time"), "Expiration in the past",
+			fmt.Sprintf("end_date_time %s has already passed: the access would end before it is delivered. Set a later end, or remove the resource to end the access.", sch.End.Format(time.RFC3339)))
+	}
+	if policyAttr.IsUnknown() || pkgAttr.IsUnknown() {
+		return
+	}
+	policyID := policyAttr.ValueString()
+	pol, err := pd.policies.get(ctx, pd.client, policyID)
+	switch {
+	case graph.IsNotFound(err):
+		addAttributeGraphError(diags, path.Root("assignment_policy_id"), "Unknown assignment policy",
+			fmt.Sprintf("Graph has no assignment policy %s.", policyID), err)
+		return
+	case err != nil:
+		// Graph could not be asked now: the apply will say what it says.
+		tflog.Warn(ctx, "could not read the assignment policy at plan time", map[string]any{"policy_id": policyID, "error": err.Error()})
+		return
+	}
+	if pol.AccessPackageID != "" && !strings.EqualFold(pol.AccessPackageID, pkgAttr.ValueString()) {
+		diags.AddAttributeError(path.Root("assignment_policy_id"), "Policy of another access package",
+			fmt.Sprintf("Assignment policy %s belongs to access package %s, not to %s.", policyID, pol.AccessPackageID, pkgAttr.ValueString()))
+		return
+	}
+	if !answersAttr.IsUnknown() {
+		ams, d := expandAnswers(ctx, answersAttr)
+		diags.Append(d...)
+		if len(ams) > 0 {
+			_, d = answersAgainst(pol, ams)
+			diags.Append(d...)
+		}
+		if creating {
+			// A new assignment answers every required question.
+			diags.Append(requiredUnanswered(pol, ams)...)
+		}
+	}
+	for _, w := range scheduleAgainstPolicy(pol, sch, time.Now()) {
+		diags.AddAttributeWarning(path.Root("schedule"), "Schedule beyond the policy", w)
+	}
+}
+
+// validateSchedule checks what the schema alone cannot: that a configured
+// expiration's fields agree with its type, and that the dates are in order.
+func validateSchedule(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
+	var sch types.Object
+	diags.Append(config.GetAttribute(ctx, path.Root("schedule"), &sch)...)
+	if sch.IsNull() || sch.IsUnknown() {
+		return
+	}
+	var sm scheduleModel
+	diags.Append(sch.As(ctx, &sm, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+	if sm.Expiration.IsNull() || sm.Expiration.IsUnknown() {
+		return
+	}
+	var em expirationModel
+	diags.Append(sm.Expiration.As(ctx, &em, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+	if em.Type.IsUnknown() || em.EndDateTime.IsUnknown() || em.Duration.IsUnknown() {
+		return
+	}
+	p := path.Root("schedule").AtName("expiration")
+	hasEnd, hasDur := !em.EndDateTime.IsNull(), !em.Duration.IsNull()
+	switch em.Type.ValueString() {
+	case "":
+		diags.AddAttributeError(p.AtName("type"), "Missing expiration type",
+			"An expiration needs a type: noExpiration, afterDateTime (with end_date_time) or afterDuration (with duration).")
+	case "noExpiration":
+		if hasEnd || hasDur {
+			diags.AddAttributeError(p, "Inconsistent expiration", "An expiration of type noExpiration takes neither end_date_time nor duration.")
+		}
+	case "afterDateTime":
+		if !hasEnd || hasDur {
+			diags.AddAttributeError(p, "Inconsistent expiration", "An expiration of type afterDateTime needs end_date_time, and no duration.")
+		}
+		if start, end := parseTime(sm.StartDateTime), parseTime(em.EndDateTime); start != nil && end != nil && !end.After(*start) {
+			diags.AddAttributeError(p.AtName("end_date_time"), "Expiration before start",
+				fmt.Sprintf("end_date_time %s is not after start_date_time %s.", end.Format(time.RFC3339), start.Format(time.RFC3339)))
+		}
+	case "afterDuration":
+		if !hasDur || hasEnd {
+			diags.AddAttributeError(p, "Inconsistent expiration", "An expiration of type afterDuration needs duration (such as P90D), and no end_date_time.")
+		}
+		if start, d, ok := parseTime(sm.StartDateTime), em.Duration.ValueString(), hasDur; start != nil && ok {
+			if length, ok := graph.DurationLength(d); ok && start.Add(length).After(lastRepresentable) {
+				diags.AddAttributeError(p.AtName("duration"), "Schedule beyond the calendar",
+					fmt.Sprintf("Access from %s for %s would end after %s, which dates cannot express. Start earlier or give a shorter duration.", start.Format(time.RFC3339), d, lastRepresentable.Format(time.RFC3339)))
+			}
+		}
+	}
 }

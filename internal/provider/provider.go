@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -48,6 +50,7 @@ type providerModel struct {
 	GraphURL    types.String `tfsdk:"graph_url"`
 	AccessToken types.String `tfsdk:"access_token"`
 	Adopt       types.Bool   `tfsdk:"adopt_existing_assignments"`
+	Concurrency types.Int64  `tfsdk:"max_concurrent_requests"`
 }
 
 func (p *entitlementProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -94,6 +97,11 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			"use_msi":                            boolean("Authenticate with a managed identity: the system-assigned one, or the user-assigned one whose client id is `client_id`. Also read from `ARM_USE_MSI`."),
 			"msi_endpoint":                       str("An IMDS-compatible token endpoint to use instead of `http://169.254.169.254/metadata/identity/oauth2/token`. Also read from `ARM_MSI_ENDPOINT`.", false),
 			"adopt_existing_assignments":         boolean("Let `entitlement_access_package_assignment` take over an assignment, or an open request, that already exists in Graph for the same user, package and policy, instead of failing with an import hint. Off by default: an assignment made outside Terraform, or managed by another resource, is then never taken over silently (so that removing one resource cannot take away access another declares, and `terraform destroy` cannot remove access that existed before Terraform). Turn it on for unattended convergence after a killed apply (one whose process died before it saved the state): the next apply adopts what the killed one requested. Also read from `ENTITLEMENT_ADOPT_EXISTING_ASSIGNMENTS`."),
+			"max_concurrent_requests": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("The most Graph calls the provider makes at once, across all resources (default %d, at most %d). `entitlement_access_package_assignments` sends its requests this many at a time; per-person resources are also bounded by Terraform's `-parallelism`. When Graph throttles (429 with `Retry-After`), every call waits until the time Graph names and the bound halves, then grows back as calls succeed. Also read from `ENTITLEMENT_MAX_CONCURRENT_REQUESTS`.", graph.DefaultConcurrency, graph.MaxConcurrency),
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, graph.MaxConcurrency)},
+			},
 			"use_cli":                            boolean("Fall back to the Azure CLI's signed-in account (`az account get-access-token`) when nothing else is configured. Defaults to `true`. Also read from `ARM_USE_CLI`."),
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "The Microsoft cloud: `global` (default; also `public`), `usgovernmentl4` (also `usgovernment`), `usgovernmentl5` or `china`. It selects the Graph host, the token authority and the token scope, for every credential type. Also read from `ARM_ENVIRONMENT`.",
@@ -115,6 +123,23 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			},
 		},
 	}
+}
+
+// concurrencySetting is max_concurrent_requests, or
+// ENTITLEMENT_MAX_CONCURRENT_REQUESTS, or the default.
+func concurrencySetting(v types.Int64) (int, error) {
+	if !v.IsNull() && !v.IsUnknown() {
+		return int(v.ValueInt64()), nil
+	}
+	env := os.Getenv("ENTITLEMENT_MAX_CONCURRENT_REQUESTS")
+	if env == "" {
+		return graph.DefaultConcurrency, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(env))
+	if err != nil || n < 1 || n > graph.MaxConcurrency {
+		return 0, fmt.Errorf("ENTITLEMENT_MAX_CONCURRENT_REQUESTS=%q: it must be a whole number from 1 to %d", env, graph.MaxConcurrency)
+	}
+	return n, nil
 }
 
 // setting is a configuration value with its environment-variable fallback.
@@ -141,7 +166,12 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		return
 	}
 	routeAzureLogs(ctx)
-	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport, Log: logGraph}
+	concurrency, err := concurrencySetting(cfg.Concurrency)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("max_concurrent_requests"), "Invalid max_concurrent_requests", err.Error())
+		return
+	}
+	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport, Log: logGraph, Concurrency: concurrency}
 	method := "access token"
 	if tok := setting(cfg.AccessToken, "ENTITLEMENT_ACCESS_TOKEN"); tok != "" {
 		gc.StaticToken = tok
@@ -240,7 +270,7 @@ func resolveGraph(cfg providerModel, diags *diag.Diagnostics) (graph.Cloud, stri
 		"client_certificate_path": a.ClientCertificatePath, "client_certificate_password": a.ClientCertificatePassword, "use_oidc": a.UseOIDC,
 		"oidc_token": a.OIDCToken, "oidc_token_file_path": a.OIDCTokenFilePath, "oidc_request_url": a.OIDCRequestURL, "oidc_request_token": a.OIDCRequestToken,
 		"ado_pipeline_service_connection_id": a.ADOServiceConnectionID, "use_aks_workload_identity": a.UseAKSWorkloadIdentity, "use_msi": a.UseMSI,
-		"msi_endpoint": a.MSIEndpoint, "use_cli": a.UseCLI, "environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken, "adopt_existing_assignments": cfg.Adopt} {
+		"msi_endpoint": a.MSIEndpoint, "use_cli": a.UseCLI, "environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken, "adopt_existing_assignments": cfg.Adopt, "max_concurrent_requests": cfg.Concurrency} {
 		if v.IsUnknown() {
 			diags.AddAttributeError(path.Root(name), "Unknown provider setting",
 				fmt.Sprintf("The provider cannot be configured while %s is unknown: it is needed before any Graph call. Set it from a value known at plan time, or apply its source first with -target.", name))
