@@ -236,6 +236,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 func (p *entitlementProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAccessPackageAssignmentResource,
+		NewAccessPackageAssignmentsResource,
 		NewAccessPackageAssignmentReprocessResource,
 		NewAccessPackageAssignmentRequestResource,
 		NewAccessPackageAssignmentRequestReprocessResource,

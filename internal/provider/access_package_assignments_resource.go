@@ -1,0 +1,726 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*accessPackageAssignmentsResource)(nil)
+	_ resource.ResourceWithImportState    = (*accessPackageAssignmentsResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*accessPackageAssignmentsResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*accessPackageAssignmentsResource)(nil)
+)
+
+// NewAccessPackageAssignmentsResource is the entitlement_access_package_assignments
+// resource: authoritative over the assignments of one access package under
+// one assignment policy.
+func NewAccessPackageAssignmentsResource() resource.Resource {
+	return &accessPackageAssignmentsResource{}
+}
+
+type accessPackageAssignmentsResource struct {
+	resourceBase
+}
+
+type assignmentSetModel struct {
+	ID                 types.String   `tfsdk:"id"`
+	AccessPackageID    types.String   `tfsdk:"access_package_id"`
+	AssignmentPolicyID types.String   `tfsdk:"assignment_policy_id"`
+	TargetObjectIDs    types.Set      `tfsdk:"target_object_ids"`
+	TargetEmails       types.Set      `tfsdk:"target_emails"`
+	Justification      types.String   `tfsdk:"justification"`
+	Schedule           types.Object   `tfsdk:"schedule"`
+	Answers            types.List     `tfsdk:"answers"`
+	Assignments        types.Map      `tfsdk:"assignments"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+}
+
+// heldModel is one element of assignments: what Graph holds for a target.
+type heldModel struct {
+	ID        types.String `tfsdk:"id"`
+	State     types.String `tfsdk:"state"`
+	RequestID types.String `tfsdk:"request_id"`
+}
+
+var heldType = types.ObjectType{AttrTypes: map[string]attr.Type{"id": types.StringType, "state": types.StringType, "request_id": types.StringType}}
+
+func (r *accessPackageAssignmentsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_access_package_assignments"
+}
+
+func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{sameIDReplace()}
+	sch := scheduleAttribute(true)
+	sch.PlanModifiers = nil
+	sch.MarkdownDescription = "When the access of every target starts and ends. New targets are given it with their `adminAdd`; a change sends `adminUpdate` for every target that keeps the access. Left out, new targets take the policy's expiration and start on delivery. The provider records the schedule as written and does not read each assignment's back: a schedule changed outside Terraform for one person does not show as drift."
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Declares **exactly** who holds an access package under one of its assignment policies. After an apply, the live assignments in that package under that policy are the configured targets: missing ones are added (`adminAdd`), and any other — including one made in the portal or by another tool — is removed (`adminRemove`). Assignments under the package's other policies are never touched. Do not manage the same package and policy with `entitlement_access_package_assignment` as well: see the guide *Managing who holds a package*.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<access_package_id>/<assignment_policy_id>`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"access_package_id": schema.StringAttribute{
+				MarkdownDescription: "The access package. Changing it replaces the resource (the old package's assignments are removed).",
+				Required:            true,
+				Validators:          []validator.String{guid()},
+				PlanModifiers:       replace,
+			},
+			"assignment_policy_id": schema.StringAttribute{
+				MarkdownDescription: "The assignment policy of that package the resource is authoritative over (a direct-assignment policy). Changing it replaces the resource.",
+				Required:            true,
+				Validators:          []validator.String{guid()},
+				PlanModifiers:       replace,
+			},
+			"target_object_ids": schema.SetAttribute{
+				MarkdownDescription: "The object ids of the users who hold the package under the policy. A refresh records every live assignment Graph shows, so one made outside Terraform appears in the plan as a removal. An empty set (and no `target_emails`) removes everyone.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(guid()), distinctIgnoringCase{}},
+			},
+			"target_emails": schema.SetAttribute{
+				MarkdownDescription: "Email addresses of people not yet in the directory; Entra invites them when the access is delivered (the policy must allow such users). Once invited, they stay under their email here.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(email()), distinctIgnoringCase{}},
+			},
+			"justification": schema.StringAttribute{
+				MarkdownDescription: "Why the access is given, sent with each request. A change alone makes no Graph call. Not sent in the US Government and China clouds, which do not have it.",
+				Optional:            true,
+			},
+			"schedule": sch,
+			"answers": func() schema.ListNestedAttribute {
+				a := answersSchema()
+				a.MarkdownDescription = "Answers to the policy's questions, the same for every target. A change sends `adminUpdate` for every target that keeps the access. The provider records what it last sent and does not read answers back."
+				return a
+			}(),
+			"assignments": schema.MapNestedAttribute{
+				MarkdownDescription: "What Graph holds for each target, keyed by object id (as in `target_object_ids`) or email (as in `target_emails`). A target whose delivery failed shows `state = \"deliveryFailed\"`, and the next plan retries it.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "The assignment id; the request id while Graph has not created the assignment (a request scheduled for a later start)."},
+					"state":      schema.StringAttribute{Computed: true, MarkdownDescription: "The assignment's state (`delivered`, `delivering`, `partiallyDelivered`, `deliveryFailed`), or `scheduled` for a request that waits for its start."},
+					"request_id": schema.StringAttribute{Computed: true, MarkdownDescription: "The last request the provider sent for this target; empty for an assignment it found (imported, or made outside Terraform)."},
+				}},
+			},
+			"timeouts": resourceTimeouts(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+// distinctIgnoringCase refuses a set with two spellings of one id or address.
+type distinctIgnoringCase struct{}
+
+func (distinctIgnoringCase) Description(context.Context) string {
+	return "no two elements may differ only in letter case"
+}
+func (v distinctIgnoringCase) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (distinctIgnoringCase) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	seen := map[string]string{}
+	for _, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			continue
+		}
+		k := strings.ToLower(s.ValueString())
+		if prev, dup := seen[k]; dup {
+			resp.Diagnostics.AddAttributeError(req.Path, "Same target twice",
+				fmt.Sprintf("%q and %q name the same target (Graph compares ids and addresses without regard to case). List it once.", prev, s.ValueString()))
+			return
+		}
+		seen[k] = s.ValueString()
+	}
+}
+
+func (r *accessPackageAssignmentsResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateSchedule(ctx, req.Config, &resp.Diagnostics)
+}
+
+// target is one configured or held target: an object id or an email.
+type target struct {
+	key   string // as written in the configuration or state
+	email bool
+}
+
+// targetsOf reads the two sets; ok is false while either is unknown.
+func targetsOf(m assignmentSetModel) ([]target, bool) {
+	if m.TargetObjectIDs.IsUnknown() || m.TargetEmails.IsUnknown() {
+		return nil, false
+	}
+	var out []target
+	for _, set := range []struct {
+		v     types.Set
+		email bool
+	}{{m.TargetObjectIDs, false}, {m.TargetEmails, true}} {
+		for _, e := range set.v.Elements() {
+			s, ok := e.(types.String)
+			if !ok || s.IsUnknown() {
+				return nil, false
+			}
+			out = append(out, target{key: s.ValueString(), email: set.email})
+		}
+	}
+	return out, true
+}
+
+// heldOf reads the assignments map, keyed by lower-cased target.
+func heldOf(ctx context.Context, m types.Map) (map[string]heldEntry, diag.Diagnostics) {
+	out := map[string]heldEntry{}
+	if m.IsNull() || m.IsUnknown() {
+		return out, nil
+	}
+	var raw map[string]heldModel
+	d := m.ElementsAs(ctx, &raw, false)
+	for k, v := range raw {
+		out[strings.ToLower(k)] = heldEntry{key: k, ID: v.ID.ValueString(), State: v.State.ValueString(), RequestID: v.RequestID.ValueString()}
+	}
+	return out, d
+}
+
+// heldEntry is what Graph holds for a target, in the provider's terms.
+type heldEntry struct {
+	key                  string
+	email                bool
+	ID, State, RequestID string
+}
+
+func (h heldEntry) value() attr.Value {
+	return types.ObjectValueMust(heldType.AttrTypes, map[string]attr.Value{
+		"id": types.StringValue(h.ID), "state": types.StringValue(h.State), "request_id": types.StringValue(h.RequestID)})
+}
+
+// ModifyPlan runs the plan-time checks the single assignment resource runs,
+// and plans the assignments map person by person: kept targets keep their
+// entry, removed ones leave it, new ones and those whose delivery failed (to
+// be retried) are known after apply — and, on a schedule or answers change,
+// every kept one.
+func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, prior assignmentSetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	changed := creating || !plan.Schedule.Equal(prior.Schedule) || !plan.Answers.Equal(prior.Answers)
+	if r.configured() {
+		if !r.cloud.HasJustification && !plan.Justification.IsNull() {
+			resp.Diagnostics.AddAttributeWarning(path.Root("justification"), "Justification not sent in this cloud",
+				"Assignment requests in the US Government and China clouds have no justification property, so the provider records it in the state but does not send it to Graph.")
+		}
+		if changed {
+			checkAssignmentPlan(ctx, r.providerData, plan.AccessPackageID, plan.AssignmentPolicyID, plan.Schedule, plan.Answers, creating, &resp.Diagnostics)
+		}
+	}
+	targets, known := targetsOf(plan)
+	if !known {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignments"), types.MapUnknown(heldType))...)
+		return
+	}
+	held, d := heldOf(ctx, prior.Assignments)
+	resp.Diagnostics.Append(d...)
+	elems := map[string]attr.Value{}
+	for _, t := range targets {
+		h, ok := held[strings.ToLower(t.key)]
+		if ok && !creating && !failedDelivery(h.State) && !(changed && h.State != graph.StateScheduled) {
+			elems[t.key] = h.value()
+			continue
+		}
+		elems[t.key] = types.ObjectUnknown(heldType.AttrTypes)
+	}
+	m, d := types.MapValue(heldType, elems)
+	resp.Diagnostics.Append(d...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignments"), m)...)
+	if !creating {
+		var gone []string
+		for k, h := range held {
+			if _, keep := elems[h.key]; !keep && !containsFold(targets, k) {
+				gone = append(gone, h.key)
+			}
+		}
+		if len(gone) > 0 {
+			sort.Strings(gone)
+			tflog.Info(ctx, "the plan removes access", map[string]any{"targets": gone})
+		}
+	}
+}
+
+func containsFold(ts []target, k string) bool {
+	for _, t := range ts {
+		if strings.EqualFold(t.key, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan assignmentSetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	plan.ID = types.StringValue(plan.AccessPackageID.ValueString() + "/" + plan.AssignmentPolicyID.ValueString())
+
+	// What the package already has under the policy: kept, or removed.
+	held, err := r.observe(ctx, plan, nil)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "Error creating access package assignments",
+			fmt.Sprintf("Could not list the assignments of access package %s under policy %s.", plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString()), err)
+		return
+	}
+	out := r.converge(ctx, &plan, held, false, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A create that partly failed still saves what Graph holds, and says
+	// what failed as warnings: an error would make Terraform taint the
+	// resource, and the next apply would replace it — remove everyone, then
+	// add everyone. Without an error, the next plan shows just the targets
+	// that failed, and the apply retries only those (and fails on errors).
+	if out.failed > 0 && out.tracked == 0 && out.changed == 0 {
+		out.report(&resp.Diagnostics, true)
+		return
+	}
+	out.report(&resp.Diagnostics, false)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m assignmentSetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	prior, d := heldOf(ctx, m.Assignments)
+	resp.Diagnostics.Append(d...)
+	held, err := r.observe(ctx, m, prior)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "Error reading access package assignments",
+			fmt.Sprintf("Could not list the assignments of access package %s under policy %s.", m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString()), err)
+		return
+	}
+	resp.Diagnostics.Append(record(ctx, &m, held)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior assignmentSetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	plan.ID = prior.ID
+	// What Graph holds is the state the plan was made from, refreshed.
+	held, d := heldOf(ctx, prior.Assignments)
+	resp.Diagnostics.Append(d...)
+	markEmails(held, prior)
+	changed := !plan.Schedule.Equal(prior.Schedule) || !plan.Answers.Equal(prior.Answers)
+	out := r.converge(ctx, &plan, held, changed, &resp.Diagnostics)
+	if out == nil {
+		return
+	}
+	if out.failed > 0 && changed {
+		// The schedule or answers did not reach every target: keep the old
+		// ones recorded, so the next plan sends them again.
+		plan.Schedule, plan.Answers = prior.Schedule, prior.Answers
+	}
+	out.report(&resp.Diagnostics, true)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var m assignmentSetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := m.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	held, d := heldOf(ctx, m.Assignments)
+	resp.Diagnostics.Append(d...)
+	markEmails(held, m)
+	none := m
+	none.TargetObjectIDs = types.SetValueMust(types.StringType, nil)
+	none.TargetEmails = types.SetNull(types.StringType)
+	out := r.converge(ctx, &none, held, false, &resp.Diagnostics)
+	if out == nil {
+		return
+	}
+	if out.failed > 0 {
+		// Keep what is still held in the state, so nothing is left untracked.
+		resp.Diagnostics.Append(record(ctx, &m, out.after)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+	out.report(&resp.Diagnostics, true)
+}
+
+func (r *accessPackageAssignmentsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	parts := strings.Split(req.ID, "/")
+	if len(parts) != 2 || !guidRE.MatchString(parts[0]) || !guidRE.MatchString(parts[1]) {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("%q is not <access_package_id>/<assignment_policy_id>, two GUIDs separated by a slash.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("access_package_id"), parts[0])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("assignment_policy_id"), parts[1])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("assignments"), types.MapValueMust(heldType, nil))...)
+}
+
+// markEmails marks the held entries that are email targets in m.
+func markEmails(held map[string]heldEntry, m assignmentSetModel) {
+	for _, e := range m.TargetEmails.Elements() {
+		if s, ok := e.(types.String); ok {
+			if h, ok := held[strings.ToLower(s.ValueString())]; ok {
+				h.email = true
+				held[strings.ToLower(s.ValueString())] = h
+			}
+		}
+	}
+}
+
+// observe reads what Graph holds in the package under the policy: one
+// paged listing of its assignments (never one call per target), and, only
+// when the state records requests scheduled for a later start, one listing
+// of the package's scheduled requests. Entries are keyed like prior (the
+// configuration's spelling), email targets by email.
+func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assignmentSetModel, prior map[string]heldEntry) (map[string]heldEntry, error) {
+	pkg, policy := m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString()
+	list, err := r.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: pkg, PolicyID: policy})
+	if err != nil {
+		return nil, err
+	}
+	emails := map[string]string{}
+	for _, e := range m.TargetEmails.Elements() {
+		if s, ok := e.(types.String); ok && !s.IsUnknown() {
+			emails[strings.ToLower(s.ValueString())] = s.ValueString()
+		}
+	}
+	spelling := func(k string) string {
+		if h, ok := prior[strings.ToLower(k)]; ok {
+			return h.key
+		}
+		for _, e := range m.TargetObjectIDs.Elements() {
+			if s, ok := e.(types.String); ok && strings.EqualFold(s.ValueString(), k) {
+				return s.ValueString()
+			}
+		}
+		return k
+	}
+	held := map[string]heldEntry{}
+	byAssignment := map[string]string{}
+	for _, h := range prior {
+		if h.ID != "" {
+			byAssignment[strings.ToLower(h.ID)] = h.RequestID
+		}
+	}
+	for _, a := range list {
+		if !a.Live() || a.Target == nil {
+			continue
+		}
+		h := heldEntry{ID: a.ID, State: a.State, RequestID: byAssignment[strings.ToLower(a.ID)]}
+		switch mail, ok := emails[strings.ToLower(a.Target.Email)]; {
+		case ok && a.Target.Email != "":
+			h.key, h.email = mail, true
+		case a.Target.ObjectID != "":
+			h.key = spelling(a.Target.ObjectID)
+		case a.Target.Email != "":
+			h.key, h.email = a.Target.Email, true
+		default:
+			continue
+		}
+		held[strings.ToLower(h.key)] = h
+	}
+	// Requests scheduled for a later start have no assignment yet.
+	var scheduled []heldEntry
+	for _, h := range prior {
+		if h.State == graph.StateScheduled {
+			if _, has := held[strings.ToLower(h.key)]; !has {
+				scheduled = append(scheduled, h)
+			}
+		}
+	}
+	if len(scheduled) > 0 {
+		reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: pkg, State: graph.StateScheduled})
+		if err != nil {
+			return nil, err
+		}
+		open := map[string]bool{}
+		for _, q := range reqs {
+			open[strings.ToLower(q.ID)] = true
+		}
+		for _, h := range scheduled {
+			if open[strings.ToLower(h.RequestID)] {
+				h.email = emails[strings.ToLower(h.key)] != ""
+				held[strings.ToLower(h.key)] = h
+			}
+		}
+	}
+	return held, nil
+}
+
+// record writes what Graph holds into the model: the two target sets (null
+// stays null when empty) and the assignments map.
+func record(ctx context.Context, m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var ids, mails []attr.Value
+	elems := map[string]attr.Value{}
+	keys := make([]string, 0, len(held))
+	for k := range held {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		h := held[k]
+		elems[h.key] = h.value()
+		if h.email {
+			mails = append(mails, types.StringValue(h.key))
+		} else {
+			ids = append(ids, types.StringValue(h.key))
+		}
+	}
+	set := func(prior types.Set, vs []attr.Value) types.Set {
+		if len(vs) == 0 && prior.IsNull() {
+			return prior
+		}
+		s, d := types.SetValue(types.StringType, vs)
+		diags.Append(d...)
+		return s
+	}
+	m.TargetObjectIDs = set(m.TargetObjectIDs, ids)
+	m.TargetEmails = set(m.TargetEmails, mails)
+	mv, d := types.MapValue(heldType, elems)
+	diags.Append(d...)
+	m.Assignments = mv
+	return diags
+}
+
+// convergence is what an apply did.
+type convergence struct {
+	after                    map[string]heldEntry
+	failures                 []failure
+	failed, changed, tracked int
+	verb                     string
+}
+
+type failure struct {
+	target, what string
+	err          error
+}
+
+// converge makes Graph hold exactly plan's targets, from held (what Graph
+// holds now): it adds the missing, removes the others, retries failed
+// deliveries and, when refresh is set, sends the schedule and answers to
+// every kept target. It records the outcome in plan (sets and map) and
+// returns it; nil when nothing was sent (the error is in diags).
+func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *assignmentSetModel, held map[string]heldEntry, refresh bool, diags *diag.Diagnostics) *convergence {
+	targets, _ := targetsOf(*plan)
+	pkg, policy := plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString()
+	just := ""
+	if r.cloud.HasJustification {
+		just = plan.Justification.ValueString()
+	}
+	sch, d := expandSchedule(ctx, plan.Schedule)
+	diags.Append(d...)
+	var answers []graph.Answer
+	if len(plan.Answers.Elements()) > 0 && (refresh || len(targets) > 0) {
+		answers, d = resolveAnswers(ctx, r.providerData, policy, plan.Answers)
+		diags.Append(d...)
+	}
+	if diags.HasError() {
+		return nil
+	}
+
+	var changes []graph.Change
+	var keys []string
+	after := map[string]heldEntry{}
+	for k, h := range held {
+		after[k] = h
+	}
+	wanted := map[string]bool{}
+	for _, t := range targets {
+		k := strings.ToLower(t.key)
+		wanted[k] = true
+		h, ok := held[k]
+		switch {
+		case !ok:
+			in := graph.AddInput{AccessPackageID: pkg, PolicyID: policy, Justification: just, Schedule: sch, Answers: answers}
+			if t.email {
+				in.TargetEmail = t.key
+			} else {
+				in.TargetObjectID = t.key
+			}
+			changes = append(changes, graph.Change{Kind: graph.ChangeAdd, Add: in})
+		case failedDelivery(h.State):
+			changes = append(changes, graph.Change{Kind: graph.ChangeRetry, AssignmentID: h.ID, RequestID: h.RequestID})
+		case refresh && h.State != graph.StateScheduled:
+			changes = append(changes, graph.Change{Kind: graph.ChangeUpdate, AssignmentID: h.ID, Justification: just, Schedule: sch, Answers: answers})
+		default:
+			h.key, h.email = t.key, t.email
+			after[k] = h
+			continue
+		}
+		keys = append(keys, t.key)
+	}
+	out := &convergence{after: after}
+	for k, h := range held {
+		if wanted[k] {
+			continue
+		}
+		if h.ID == h.RequestID && h.State == graph.StateScheduled {
+			out.failures = append(out.failures, failure{target: h.key, what: "remove the access of", err: fmt.Errorf("request %s is scheduled for a later start and has made no assignment yet; Graph lets only a signed-in user cancel a request, so cancel it in the Entra portal or apply again once it has started", h.RequestID)})
+			continue
+		}
+		changes = append(changes, graph.Change{Kind: graph.ChangeRemove, AssignmentID: h.ID, Justification: just})
+		keys = append(keys, h.key)
+	}
+	if len(changes) > 0 {
+		r.reads.wrote(pkg)
+		tflog.Info(ctx, "changing the package's assignments", map[string]any{"access_package_id": pkg, "assignment_policy_id": policy, "changes": len(changes), "concurrency": r.client.Concurrency()})
+	}
+	results := r.client.ApplyChanges(ctx, pkg, changes, graph.BulkOptions{Poll: r.poll, ProgressEvery: 10 * time.Second, Progress: func(p graph.BulkProgress) {
+		tflog.Info(ctx, fmt.Sprintf("assignments: %d of %d sent, %d settled (%d failed), %d waiting; %d calls at once", p.Submitted, p.Total, p.Done, p.Failed, p.Waiting, p.Concurrency),
+			map[string]any{"access_package_id": pkg, "sent": p.Submitted, "total": p.Total, "settled": p.Done, "failed": p.Failed, "waiting": p.Waiting})
+	}})
+	for i, res := range results {
+		ch, key := changes[i], keys[i]
+		k := strings.ToLower(key)
+		prev := held[k]
+		entry := heldEntry{key: key, email: prev.email || ch.Add.TargetEmail != "", ID: prev.ID, State: prev.State, RequestID: prev.RequestID}
+		if res.RequestID != "" {
+			entry.RequestID = res.RequestID
+		}
+		if res.Assignment != nil && res.Assignment.ID != "" {
+			entry.ID, entry.State = res.Assignment.ID, res.Assignment.State
+		}
+		if res.Request != nil && res.Assignment == nil && entry.ID == "" {
+			entry.ID, entry.State = res.RequestID, res.Request.State // no assignment yet (scheduled)
+		}
+		if res.Request != nil && res.Request.State == graph.StateScheduled && res.Assignment == nil {
+			entry.State = graph.StateScheduled
+		}
+		switch ch.Kind {
+		case graph.ChangeRemove:
+			if res.Err == nil {
+				out.changed++
+				delete(after, k)
+				continue
+			}
+			entry.State = prev.State
+		case graph.ChangeAdd:
+			if res.Err == nil && entry.State == "" {
+				entry.State = graph.StateDelivered
+			}
+			if entry.ID == "" {
+				// Graph holds nothing for this target: the next plan adds it again.
+				delete(after, k)
+				out.fail(key, "give access to", res.Err)
+				continue
+			}
+			out.changed++ // an object Graph created (or took over) is tracked, whatever the outcome
+		case graph.ChangeUpdate:
+			if res.Err != nil || entry.State == "" {
+				entry.State = prev.State
+			}
+		case graph.ChangeRetry:
+			if res.Err == nil && res.Request != nil && res.Request.State == graph.StateDelivered && (res.Assignment == nil || res.Assignment.State == "") {
+				entry.State = graph.StateDelivered
+			}
+		}
+		after[k] = entry
+		if res.Err != nil {
+			out.fail(key, map[graph.ChangeKind]string{graph.ChangeAdd: "give access to", graph.ChangeUpdate: "update the access of", graph.ChangeRemove: "remove the access of", graph.ChangeRetry: "retry the delivery to"}[ch.Kind], res.Err)
+		}
+	}
+	out.tracked = len(after)
+	diags.Append(record(ctx, plan, after)...)
+	return out
+}
+
+func (c *convergence) fail(target, what string, err error) {
+	if err == nil {
+		return
+	}
+	c.failed++
+	c.failures = append(c.failures, failure{target: target, what: what, err: err})
+}
+
+// maxListedFailures is how many failed targets get a diagnostic each; the
+// rest are listed, one line each, in one more.
+const maxListedFailures = 20
+
+// report adds a diagnostic for each target that failed (errors, or
+// warnings when asError is false), naming the target and Graph's error
+// with its code and request id.
+func (c *convergence) report(diags *diag.Diagnostics, asError bool) {
+	if len(c.failures) == 0 {
+		return
+	}
+	add := diags.AddError
+	if !asError {
+		add = diags.AddWarning
+	}
+	sort.Slice(c.failures, func(i, j int) bool { return c.failures[i].target < c.failures[j].target })
+	var rest []string
+	for i, f := range c.failures {
+		if i >= maxListedFailures {
+			rest = append(rest, fmt.Sprintf("- %s: could not %s it: %v", f.target, f.what, f.err))
+			continue
+		}
+		detail := fmt.Sprintf("Could not %s %s.", f.what, f.target)
+		if errors.Is(f.err, graph.ErrRequestEnded) {
+			detail += " Graph accepted the request, and it is recorded; the next plan retries it."
+		} else {
+			detail += " The next plan tries again."
+		}
+		add(fmt.Sprintf("Access package assignment failed for %s", f.target), detail+"\n\nOriginal Error: "+f.err.Error())
+	}
+	if len(rest) > 0 {
+		add(fmt.Sprintf("Access package assignments failed for %d more targets", len(rest)), strings.Join(rest, "\n"))
+	}
+	if !asError {
+		diags.AddWarning("Access not given to every target",
+			fmt.Sprintf("%d of the targets failed (listed above). The resource was created with what Graph holds, not failed, because Terraform would replace a failed create on the next apply, removing and re-adding everyone's access. The next plan shows the failed targets, and the next apply retries only those.", len(c.failures)))
+	}
+}

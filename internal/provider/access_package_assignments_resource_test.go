@@ -1,0 +1,267 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
+)
+
+const setRes = "entitlement_access_package_assignments.sales"
+
+// setConfig declares who holds pkgSales under polDirect.
+func setConfig(provider string, targets []string, extra string) string {
+	return provider + fmt.Sprintf(`
+resource "entitlement_access_package_assignments" "sales" {
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_ids    = %s
+  justification        = "declared in Git"
+%s
+}
+`, pkgSales, polDirect, hclList(targets), extra)
+}
+
+// livePolicy lists the targets with a live assignment of pkgSales under policy.
+func livePolicy(srv *emulator.Server, policy string) []string {
+	var out []string
+	for _, a := range srv.Assignments() {
+		if strings.EqualFold(a.AccessPackageID, pkgSales) && strings.EqualFold(a.PolicyID, policy) && a.State != "expired" {
+			out = append(out, strings.ToLower(a.TargetObjectID))
+		}
+	}
+	return out
+}
+
+// expectHolders: exactly these targets hold pkgSales under policy in Graph.
+func expectHolders(srv *emulator.Server, policy string, targets ...string) statecheck.StateCheck {
+	return graphCheck{fmt.Sprintf("exactly %v hold the package under %s", targets, policy), func(*tfjson.State) error {
+		got := livePolicy(srv, policy)
+		if len(got) != len(targets) {
+			return fmt.Errorf("live: %v", got)
+		}
+		for _, t := range targets {
+			found := false
+			for _, g := range got {
+				found = found || strings.EqualFold(g, t)
+			}
+			if !found {
+				return fmt.Errorf("%s holds nothing; live: %v", t, got)
+			}
+		}
+		return nil
+	}}
+}
+
+// expectRequests: Graph holds exactly n requests of a type for the target (whatever their state).
+func expectRequests(srv *emulator.Server, typ, target string, n int) statecheck.StateCheck {
+	return graphCheck{fmt.Sprintf("%d %s request(s) for %s", n, typ, target), func(*tfjson.State) error {
+		if got := requestsOf(srv, typ, target); len(got) != n {
+			return fmt.Errorf("%d: %+v", len(got), got)
+		}
+		return nil
+	}}
+}
+
+func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	// Before Terraform: Alice (to keep) and Carol (to remove) under the
+	// direct policy, and Carol under another policy of the same package.
+	_, err := srv.AddAssignment(pkgSales, polDirect, uAlice, nil)
+	must(t, err)
+	_, err = srv.AddAssignment(pkgSales, polDirect, uCarol, nil)
+	must(t, err)
+	_, err = srv.AddAssignment(pkgSales, polQuiz, uCarol, map[string]string{qRegion: "EMEA"})
+	must(t, err)
+	waitFor(t, 10*time.Second, "the assignments made before Terraform", func() bool { return len(livePolicy(srv, polDirect)) == 2 })
+	end := time.Now().Add(400 * 24 * time.Hour).UTC().Truncate(time.Second)
+	schedule := fmt.Sprintf(`schedule = { expiration = { type = "afterDateTime", end_date_time = %q } }`, end.Format(time.RFC3339))
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if live := livePolicy(srv, polDirect); len(live) != 0 {
+				return fmt.Errorf("still live under the managed policy after destroy: %v", live)
+			}
+			if len(liveAssignments(srv, pkgSales, uCarol)) != 1 {
+				return fmt.Errorf("carol's assignment under the other policy was touched")
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				// Create: Alice kept (no second request), Bob added, Carol removed.
+				Config: setConfig(p, []string{uAlice, uBob}, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectHolders(srv, polDirect, uAlice, uBob),
+					expectRequests(srv, "adminAdd", uAlice, 1),
+					expectDeliveredRequests(srv, "adminRemove", uCarol, 1),
+					expectLiveAssignments(srv, pkgSales, uCarol, 1), // the other policy's
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uAlice).AtMapKey("request_id"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("id"), knownvalue.StringExact(pkgSales+"/"+polDirect)),
+					expectRequest(srv, "adminAdd", uBob, justified("declared in Git")),
+				},
+			},
+			{
+				// An assignment made in the portal shows in the plan as a removal, and goes.
+				PreConfig: func() {
+					_, err := srv.AddAssignment(pkgSales, polDirect, uManager, nil)
+					must(t, err)
+					waitFor(t, 10*time.Second, "the portal's assignment", func() bool { return len(liveAssignments(srv, pkgSales, uManager)) == 1 })
+				},
+				Config: setConfig(p, []string{uAlice, uBob}, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(setRes, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("target_object_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(uAlice), knownvalue.StringExact(uBob)})),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectHolders(srv, polDirect, uAlice, uBob),
+					expectDeliveredRequests(srv, "adminRemove", uManager, 1),
+					expectRequests(srv, "adminAdd", uAlice, 1),
+					expectRequests(srv, "adminAdd", uBob, 1),
+				},
+			},
+			{
+				// A schedule for everyone: one adminUpdate each.
+				Config: setConfig(p, []string{uAlice, uBob}, schedule),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectDeliveredRequests(srv, "adminUpdate", uAlice, 1),
+					expectDeliveredRequests(srv, "adminUpdate", uBob, 1),
+					expectAssignmentEnd(srv, pkgSales, uAlice, end),
+					expectAssignmentEnd(srv, pkgSales, uBob, end),
+				},
+			},
+			{
+				// Bob leaves, Carol joins; Alice is not touched.
+				Config: setConfig(p, []string{uAlice, uCarol}, schedule),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectHolders(srv, polDirect, uAlice, uCarol),
+					expectDeliveredRequests(srv, "adminRemove", uBob, 1),
+					expectRequests(srv, "adminUpdate", uAlice, 1),
+					expectRequests(srv, "adminAdd", uAlice, 1),
+					expectAssignmentEnd(srv, pkgSales, uAlice, end),
+				},
+			},
+			{
+				// Import by package and policy adopts what the tenant has.
+				ResourceName:  setRes,
+				ImportState:   true,
+				ImportStateId: pkgSales + "/" + polDirect,
+				ImportStateCheck: func(s []*terraform.InstanceState) error {
+					if len(s) != 1 {
+						return fmt.Errorf("%d instances imported", len(s))
+					}
+					a := s[0].Attributes
+					if a["target_object_ids.#"] != "2" || a["assignments.%"] != "2" || a["access_package_id"] != pkgSales {
+						return fmt.Errorf("imported: %v", a)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Two deliveries fail on create: the apply saves what Graph holds and says
+// which targets failed (as warnings: an error would taint the resource and
+// the next apply would remove everyone). The next plan retries only those
+// two, and nothing delivered is removed. A failure on update is an error.
+func TestAccAccessPackageAssignments_partialFailure(t *testing.T) {
+	srv, p := testEmulator(t, emulator.Options{})
+	must(t, srv.SetBehaviours([]emulator.Behaviour{
+		{TargetObjectID: uBob, Delivery: "deliveryFailed", Times: 1},
+		{TargetObjectID: uCarol, Delivery: "deliveryFailed", Times: 1},
+		{TargetObjectID: uManager, Delivery: "deliveryFailed", Times: 1},
+	}))
+	noRemoval := graphCheck{"no access was removed", func(*tfjson.State) error {
+		if got := requestsOf(srv, "adminRemove", ""); len(got) != 0 {
+			return fmt.Errorf("%d adminRemove requests: %+v", len(got), got)
+		}
+		return nil
+	}}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: setConfig(p, []string{uAlice, uBob, uCarol}, ""),
+				// What failed is planned again.
+				ExpectNonEmptyPlan: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob).AtMapKey("state"), knownvalue.StringExact("deliveryFailed")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uCarol).AtMapKey("state"), knownvalue.StringExact("deliveryFailed")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uAlice).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					noRemoval,
+				},
+			},
+			{
+				// The same configuration: the plan retries the two failed
+				// deliveries (reprocess), and nothing else.
+				Config: setConfig(p, []string{uAlice, uBob, uCarol}, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(setRes, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob)),
+					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uCarol)),
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uAlice).AtMapKey("state"), knownvalue.StringExact("delivered")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectHolders(srv, polDirect, uAlice, uBob, uCarol),
+					expectRequests(srv, "adminAdd", uAlice, 1),
+					expectRequests(srv, "adminAdd", uBob, 1),
+					expectRequests(srv, "adminAdd", uCarol, 1),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					noRemoval,
+				},
+			},
+			{
+				// A new target whose delivery fails in an update: the apply fails, naming it.
+				Config:      setConfig(p, []string{uAlice, uBob, uCarol, uManager}, ""),
+				ExpectError: errRE(`Access package assignment failed for ` + uManager + `.*deliveryFailed`),
+			},
+			{
+				Config: setConfig(p, []string{uAlice, uBob, uCarol, uManager}, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectHolders(srv, polDirect, uAlice, uBob, uCarol, uManager),
+					expectRequests(srv, "adminAdd", uManager, 1),
+					noRemoval,
+				},
+			},
+		},
+	})
+}
+
+// A target Graph refuses outright (a user who does not exist) on create:
+// nothing else was changed, and the create fails with Graph's error.
+func TestAccAccessPackageAssignments_refusedTarget(t *testing.T) {
+	_, p := testEmulator(t, emulator.Options{})
+	ghost := "99999999-0000-4000-8000-000000000099"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      setConfig(p, []string{ghost}, ""),
+			ExpectError: errRE(`Access package assignment failed for ` + ghost + `.*request-id`),
+		}},
+	})
+}
+
+func TestAccAccessPackageAssignments_planTimeValidation(t *testing.T) {
+	_, p := testEmulator(t, emulator.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: setConfig(p, []string{uAlice, strings.ToUpper(uAlice)}, ""), PlanOnly: true, ExpectError: errRE(`Same target twice`)},
+			{Config: setConfig(p, []string{"not-a-guid"}, ""), PlanOnly: true, ExpectError: errRE(`must be a GUID`)},
+			{Config: setConfig(p, []string{uAlice}, `schedule = { expiration = { type = "afterDuration", duration = "P1Y" } }`), PlanOnly: true, ExpectError: errRE(`P365D`)},
+		},
+	})
+}
