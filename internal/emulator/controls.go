@@ -351,6 +351,13 @@ func (s *Server) controlMux() *http.ServeMux {
 	handle("POST behaviours", setBehaviours)
 	handle("PUT behaviours", setBehaviours)
 	handle("DELETE behaviours", func(w http.ResponseWriter, _ *http.Request) { done(w, 500, s.SetBehaviours(nil)) })
+	handle("POST throttle", func(w http.ResponseWriter, r *http.Request) {
+		var t Throttle
+		if decodeControl(w, r, &t) {
+			done(w, 400, s.SetThrottle(&t))
+		}
+	})
+	handle("DELETE throttle", func(w http.ResponseWriter, _ *http.Request) { done(w, 500, s.SetThrottle(nil)) })
 	handle("POST settings", s.postSettings)
 	handle("POST tokens", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {

@@ -115,6 +115,7 @@ type Server struct {
 	offset     time.Duration // clock offset from real time
 	tokens     map[string]Identity
 	faults     []*Fault
+	throttle   *Throttle
 	behaviours []*Behaviour
 	lag        time.Duration
 	latency    [2]time.Duration // every Graph request waits a random time in [min, max)
@@ -173,6 +174,7 @@ func (s *Server) Reset() error {
 	s.st = newStore()
 	s.offset = 0
 	s.faults = nil
+	s.throttle = nil
 	s.behaviours = nil
 	s.lag = 0
 	s.latency = [2]time.Duration{}
@@ -251,6 +253,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if gerr := s.authenticate(c); gerr != nil {
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
+
+	if gerr := s.throttled(); gerr != nil {
 		s.finish(w, c, m, nil, gerr)
 		return
 	}

@@ -335,3 +335,61 @@ func (s *Server) ResetMetrics() {
 	s.metrics = map[string]*RouteMetrics{}
 	s.mu.Unlock()
 }
+
+// Throttle is a limit on the rate of Graph requests, as Graph throttles an
+// application in a tenant: over the limit it answers 429 TooManyRequests
+// with Retry-After, and does nothing. Microsoft documents that behaviour
+// (the throttling guidance), not the limits of entitlement management;
+// a token bucket of Rate requests a second with Burst to spare is our
+// inference [INF].
+type Throttle struct {
+	// Rate is the requests a second allowed over time.
+	Rate float64 `json:"rate"`
+	// Burst is how many may come at once (default: one second's worth).
+	Burst int `json:"burst,omitempty"`
+	// RetryAfter is the Retry-After Graph sends, in seconds (default 1).
+	RetryAfter int `json:"retryAfter,omitempty"`
+
+	tokens float64
+	last   time.Time
+}
+
+// SetThrottle sets the rate limit; nil removes it.
+func (s *Server) SetThrottle(t *Throttle) error {
+	if t != nil {
+		if t.Rate <= 0 {
+			return fmt.Errorf("throttle rate %v: give requests a second, above 0", t.Rate)
+		}
+		cp := *t
+		if cp.Burst <= 0 {
+			cp.Burst = max(1, int(cp.Rate))
+		}
+		if cp.RetryAfter <= 0 {
+			cp.RetryAfter = 1
+		}
+		cp.tokens, cp.last = float64(cp.Burst), time.Now()
+		t = &cp
+	}
+	s.mu.Lock()
+	s.throttle = t
+	s.mu.Unlock()
+	return nil
+}
+
+// throttled takes a token for a Graph request, or says it is over the limit.
+func (s *Server) throttled() *graphError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.throttle
+	if t == nil {
+		return nil
+	}
+	now := time.Now()
+	t.tokens = min(float64(t.Burst), t.tokens+now.Sub(t.last).Seconds()*t.Rate)
+	t.last = now
+	if t.tokens >= 1 {
+		t.tokens--
+		return nil
+	}
+	return faultError(&Fault{Status: 429, RetryAfter: t.RetryAfter})
+}

@@ -383,3 +383,31 @@ func TestControlsWithPathValues(t *testing.T) {
 		t.Fatalf("a 2 MiB control body: %d, want 413", st)
 	}
 }
+
+// Over the throttle's rate Graph answers 429 with Retry-After and does
+// nothing; the control sets and clears the limit.
+func TestThrottle(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	const path = "/v1.0/identityGovernance/entitlementManagement/assignments"
+	if st, _, _ := e.raw("POST", "/_emulator/throttle", "", map[string]any{"rate": 0.001, "burst": 2, "retryAfter": 7}, nil); st != 204 && st != 200 {
+		t.Fatalf("setting the throttle: %d", st)
+	}
+	for i := 0; i < 2; i++ {
+		if st, _, body := e.raw("GET", path, e.srv.Token(), nil, nil); st != 200 {
+			t.Fatalf("request %d within the burst: %d %v", i, st, body)
+		}
+	}
+	st, hdr, body := e.raw("GET", path, e.srv.Token(), nil, nil)
+	if st != 429 || hdr.Get("Retry-After") != "7" || !strings.Contains(fmt.Sprint(body), "TooManyRequests") {
+		t.Fatalf("over the limit: %d, Retry-After %q, %v", st, hdr.Get("Retry-After"), body)
+	}
+	if st, _, _ := e.raw("POST", "/_emulator/throttle", "", map[string]any{"rate": 0}, nil); st != 400 {
+		t.Fatalf("a zero rate was accepted: %d", st)
+	}
+	if st, _, _ := e.raw("DELETE", "/_emulator/throttle", "", nil, nil); st != 204 && st != 200 {
+		t.Fatalf("clearing the throttle: %d", st)
+	}
+	if st, _, _ := e.raw("GET", path, e.srv.Token(), nil, nil); st != 200 {
+		t.Fatalf("after clearing: %d", st)
+	}
+}
