@@ -28,15 +28,47 @@ func (c *Client) WaitForRequest(ctx context.Context, id string, poll PollPolicy,
 // WaitForSubmitted follows a request that was just submitted. Its first read
 // comes when requests of its type have been settling lately (see
 // settleTimes), not at once: a read right after the POST finds it submitted,
-// and a fixed backoff reads it several times before it settles. Without
-// history it waits poll.Initial before the first read.
+// and a fixed backoff reads it several times before it settles.
+//
+// Before anything has been learned — the first wave of an apply, as many
+// requests as Terraform's parallelism — one request (the scout) is read on
+// the backoff, and the others wait until the scout's settles and tells how
+// long requests take (or poll.Max at most), instead of each reading its own
+// several times before the first delivery.
 func (c *Client) WaitForSubmitted(ctx context.Context, q *Request, poll PollPolicy, done func(*Request) bool, progress func(*Request)) (*Request, error) {
 	poll = poll.orDefault()
-	first := poll.Initial
-	if est, ok := c.settle.expected(q.Type); ok && est > first {
-		first = min(est+est/20, maxFirstWait)
+	start := time.Now()
+	if est, ok := c.settle.expected(q.Type); ok {
+		return c.wait(ctx, q.ID, firstRead(est, poll), poll, done, progress)
 	}
-	return c.wait(ctx, q.ID, first, poll, done, progress)
+	learned, scout := c.settle.scout()
+	if scout {
+		defer c.settle.endScout()
+		return c.wait(ctx, q.ID, poll.Initial, poll, done, progress)
+	}
+	t := time.NewTimer(poll.Max)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-learned:
+		est, _ := c.settle.expected(q.Type)
+		return c.wait(ctx, q.ID, max(time.Until(start.Add(firstRead(est, poll))), time.Millisecond), poll, done, progress)
+	case <-t.C:
+		// The scout's request is slow: poll this one from here, slowly.
+		slow := poll
+		slow.Initial = poll.Max
+		return c.wait(ctx, q.ID, time.Millisecond, slow, done, progress)
+	}
+}
+
+// firstRead is when to read a new request first: 5% after the settle time
+// learned, and not before poll.Initial.
+func firstRead(est time.Duration, poll PollPolicy) time.Duration {
+	if est <= poll.Initial {
+		return poll.Initial
+	}
+	return min(est+est/20, maxFirstWait)
 }
 
 // orDefault is the policy, or DefaultPoll when it is unset.
@@ -128,6 +160,32 @@ type settleTimes struct {
 	mu   sync.Mutex
 	avg  map[string]time.Duration
 	seen map[string]int
+	// learned is closed by the first observation; scouting says a request
+	// is being read on the backoff to make it.
+	learned  chan struct{}
+	scouting bool
+}
+
+// scout returns the channel closed when a settle time is first learned, and
+// whether the caller is to be the scout (no one else is).
+func (s *settleTimes) scout() (<-chan struct{}, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.learned == nil {
+		s.learned = make(chan struct{})
+	}
+	if s.scouting {
+		return s.learned, false
+	}
+	s.scouting = true
+	return s.learned, true
+}
+
+// endScout lets another request scout, when this one ended without teaching anything.
+func (s *settleTimes) endScout() {
+	s.mu.Lock()
+	s.scouting = false
+	s.mu.Unlock()
 }
 
 func (s *settleTimes) observe(r *Request) {
@@ -142,6 +200,12 @@ func (s *settleTimes) observe(r *Request) {
 	defer s.mu.Unlock()
 	if s.avg == nil {
 		s.avg, s.seen = map[string]time.Duration{}, map[string]int{}
+	}
+	if s.learned == nil {
+		s.learned = make(chan struct{})
+	}
+	if len(s.seen) == 0 {
+		close(s.learned)
 	}
 	// Per type, and over all types ("") for a type not seen yet: an adminRemove
 	// after a run of adminAdds settles in about the same time.

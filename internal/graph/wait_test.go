@@ -70,3 +70,47 @@ func TestWaitForSubmittedLearnsSettleTime(t *testing.T) {
 		t.Errorf("the first adminRemove was read %d times, want once", n)
 	}
 }
+
+// The first wave — requests followed at once before any has settled — reads
+// one request (the scout) on the backoff and the others about once each,
+// after the scout's tells how long delivery takes.
+func TestWaitForSubmittedFirstWave(t *testing.T) {
+	const wave = 10
+	srv, c, users := bulkEnv(t, wave, wave)
+	if err := srv.SetBehaviours(nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	poll := graph.PollPolicy{Initial: 50 * time.Millisecond, Max: 2 * time.Second, Factor: 1.5}
+	qs := make([]*graph.Request, wave)
+	for i := range qs {
+		q, err := c.SubmitAdd(ctx, graph.AddInput{AccessPackageID: rpPkg, PolicyID: rpPol, TargetObjectID: users[i]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs[i] = q
+	}
+	srv.ResetMetrics()
+	errs := make(chan error, wave)
+	for _, q := range qs {
+		go func() {
+			final, err := c.WaitForSubmitted(ctx, q, poll, func(r *graph.Request) bool { return r.Terminal() }, nil)
+			if err == nil && final.State != graph.StateDelivered {
+				err = fmt.Errorf("request %s ended %s", q.ID, final.State)
+			}
+			errs <- err
+		}()
+	}
+	for range wave {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 100 ms to delivery and 50 ms polls: every request would be read twice
+	// on the backoff; the scout is, and the 9 others about once each.
+	if n := srv.Metrics()["GET /assignmentRequests/{id}"].Requests; n > wave+4 {
+		t.Errorf("the first wave of %d read its requests %d times", wave, n)
+	} else {
+		t.Logf("the first wave of %d read its requests %d times", wave, n)
+	}
+}
