@@ -336,10 +336,21 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 			if err != nil && ctx.Err() == nil {
 				c.log(ctx, "listing the package's requests failed; reading them one by one this round", map[string]any{"error": err.Error()})
 			}
+			var oldestOpen *time.Time
 			for _, q := range reqs {
 				if p := byID[strings.ToLower(q.ID)]; p != nil {
 					listed[p.id] = true
-					finish(p, q)
+					if !finish(p, q) && q.Created != nil && (oldestOpen == nil || q.Created.Before(*oldestOpen)) {
+						oldestOpen = q.Created
+					}
+				}
+			}
+			// The next round lists only from the oldest request still open,
+			// when every open one was listed (none is hidden by lag).
+			if oldestOpen != nil && allListed(byID, listed) {
+				t := oldestOpen.Add(-2 * time.Second)
+				if t.After(*since) {
+					since = &t
 				}
 			}
 		}
@@ -359,6 +370,16 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 			return
 		}
 	}
+}
+
+// allListed says whether the listing showed every open request it can show.
+func allListed(byID map[string]*pendingRequest, listed map[string]bool) bool {
+	for _, p := range byID {
+		if !p.individual && !listed[p.id] {
+			return false
+		}
+	}
+	return true
 }
 
 // readEach reads the requests, as many at once as the client allows.

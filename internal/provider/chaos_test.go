@@ -101,6 +101,7 @@ func TestAccChaos(t *testing.T) {
 	})
 	for run := 1; run <= runs; run++ {
 		t.Run(fmt.Sprintf("run%d/assignments", run), func(t *testing.T) { chaosAssignments(t, run, size) })
+		t.Run(fmt.Sprintf("run%d/authoritative", run), func(t *testing.T) { chaosAuthoritative(t, run, 4*size) })
 		t.Run(fmt.Sprintf("run%d/reprocess", run), func(t *testing.T) { chaosReprocess(t, run, size) })
 		t.Run(fmt.Sprintf("run%d/resume", run), func(t *testing.T) { chaosResume(t, run, size) })
 	}
@@ -166,6 +167,55 @@ resource "entitlement_access_package_assignment" "c" {
 		Steps: []resource.TestStep{
 			{Config: cfg("2030-01-01T00:00:00Z"), Check: func(*terraform.State) error { return exactlyAll("adminAdd", 1, true) }},
 			{Config: cfg("2031-01-01T00:00:00Z"), Check: func(*terraform.State) error { return exactlyAll("adminUpdate", 1, true) }},
+		},
+	})
+}
+
+// chaosAuthoritative: the authoritative resource under the same faults —
+// each target gets exactly one adminAdd, one adminUpdate on a schedule
+// change and one adminRemove on destroy, and someone assigned before
+// Terraform is removed exactly once.
+func chaosAuthoritative(t *testing.T, run, size int) {
+	f, users := chaosUsers(size)
+	srv, p := testEmulator(t, emulator.Options{Fixture: f, Seed: int64(100 + run)})
+	_, err := srv.AddAssignment(pkgSales, polDirect, uCarol, nil)
+	must(t, err)
+	waitFor(t, 10*time.Second, "Carol's assignment before Terraform", func() bool { return len(liveAssignments(srv, pkgSales, uCarol)) == 1 })
+	start := time.Now()
+	defer func() { recordChaos(srv, "authoritative", run, start, t) }()
+	cfg := func(end string) string {
+		return p + fmt.Sprintf(`
+resource "entitlement_access_package_assignments" "c" {
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_ids    = %s
+  schedule = { expiration = { type = "afterDateTime", end_date_time = %q } }
+}
+`, pkgSales, polDirect, hclList(users), end)
+	}
+	each := func(typ string, live bool) error {
+		for _, u := range users {
+			if err := exactly(srv, typ, u, 1); err != nil {
+				return err
+			}
+			if got := len(liveAssignments(srv, pkgSales, u)); got != map[bool]int{true: 1, false: 0}[live] {
+				return fmt.Errorf("%s has %d live assignments, want live=%v", u, got, live)
+			}
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		PreCheck:                 func() { chaosFaults(t, srv) },
+		CheckDestroy:             func(*terraform.State) error { return each("adminRemove", false) },
+		Steps: []resource.TestStep{
+			{Config: cfg("2030-01-01T00:00:00Z"), Check: func(*terraform.State) error {
+				if err := exactly(srv, "adminRemove", uCarol, 1); err != nil {
+					return err
+				}
+				return each("adminAdd", true)
+			}},
+			{Config: cfg("2031-01-01T00:00:00Z"), Check: func(*terraform.State) error { return each("adminUpdate", true) }},
 		},
 	})
 }

@@ -5,7 +5,10 @@
 // Terraform. It prints one table with each Terraform figure as a ratio to the
 // floor. `make bench` runs it from the repository root.
 //
-//	-n 200,1000      assignment counts to run (BENCH_N)
+//	-n 200,1000      per-person assignment counts to run (BENCH_N; 0 for none)
+//	-set-n 1000,5000 target counts for entitlement_access_package_assignments (BENCH_SET_N; 0 for none)
+//	-sweep 5,10,20,40  max_concurrent_requests levels for the throttling table (BENCH_SWEEP; 0 for none), at the largest -set-n
+//	-throttle 100    Graph's rate limit for that table, requests a second
 //	-latency 50ms    added to every Graph call
 //	-delivery 1s     from submission to delivery
 //	-parallelism 10  Terraform's default, also the floor's concurrency
@@ -48,8 +51,11 @@ func main() {
 	latency := flag.Duration("latency", 50*time.Millisecond, "latency of every Graph call")
 	delivery := flag.Duration("delivery", time.Second, "time from submission to delivery")
 	par := flag.Int("parallelism", 10, "Terraform's -parallelism and the floor's concurrency")
+	setNs := flag.String("set-n", envOr("BENCH_SET_N", "0"), "target counts for the authoritative resource, comma-separated")
+	sweep := flag.String("sweep", envOr("BENCH_SWEEP", "0"), "max_concurrent_requests levels, comma-separated")
+	rate := flag.Float64("throttle", 100, "Graph's rate limit in the concurrency table, requests a second")
 	flag.Parse()
-	if err := run(*ns, *latency, *delivery, *par); err != nil {
+	if err := run(*ns, *setNs, *sweep, *rate, *latency, *delivery, *par); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -73,7 +79,34 @@ type phase struct {
 	use       usage
 }
 
-func run(ns string, latency, delivery time.Duration, par int) error {
+// counts parses a comma-separated list of positive counts; "0" is none.
+func counts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("bad count %q", f)
+		}
+		if n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func run(ns, setNs, sweep string, rate float64, latency, delivery time.Duration, par int) error {
+	persons, err := counts(ns)
+	if err != nil {
+		return err
+	}
+	sets, err := counts(setNs)
+	if err != nil {
+		return err
+	}
+	levels, err := counts(sweep)
+	if err != nil {
+		return err
+	}
 	root, err := os.Getwd()
 	if err != nil {
 		return err
@@ -102,12 +135,22 @@ func run(ns string, latency, delivery time.Duration, par int) error {
 		return err
 	}
 	var tables []string
-	for _, f := range strings.Split(ns, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= 0 {
-			return fmt.Errorf("bad N %q", f)
-		}
+	for _, n := range persons {
 		t, err := benchN(dir, rc, n, latency, delivery, par, st.Size())
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
+	for _, n := range sets {
+		t, err := benchSet(dir, rc, n, latency, delivery, par)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
+	if len(levels) > 0 && len(sets) > 0 {
+		t, err := benchConcurrency(dir, rc, sets[len(sets)-1], latency, delivery, levels, rate)
 		if err != nil {
 			return err
 		}
@@ -121,6 +164,20 @@ func run(ns string, latency, delivery time.Duration, par int) error {
 }
 
 type io struct{ quiet bool }
+
+// routes renders calls by route, in route order.
+func routes(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for r := range m {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, r := range names {
+		parts = append(parts, fmt.Sprintf("%s ×%d", r, m[r]))
+	}
+	return strings.Join(parts, ", ")
+}
 
 func fixture(n int) (*emulator.Fixture, []string) {
 	f := &emulator.Fixture{
@@ -311,16 +368,7 @@ func table(n int, latency, delivery time.Duration, par int, phases []*phase, pea
 	}
 	b.WriteString("Terraform's Graph calls by route:\n")
 	for _, p := range phases {
-		routes := make([]string, 0, len(p.tfCalls))
-		for r := range p.tfCalls {
-			routes = append(routes, r)
-		}
-		sort.Strings(routes)
-		parts := make([]string, 0, len(routes))
-		for _, r := range routes {
-			parts = append(parts, fmt.Sprintf("%s ×%d", r, p.tfCalls[r]))
-		}
-		fmt.Fprintf(&b, "  %-27s %s\n", p.name, strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "  %-27s %s\n", p.name, routes(p.tfCalls))
 	}
 	fmt.Fprintf(&b, "provider peak RSS during the refresh plan: %.1f MiB; release binary: %.1f MiB\n", float64(peakRSS)/(1<<20), float64(binSize)/(1<<20))
 	return b.String()

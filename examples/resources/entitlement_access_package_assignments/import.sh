@@ -1,0 +1,2 @@
+# By access package and assignment policy: adopts every live assignment of the package under that policy.
+terraform import entitlement_access_package_assignments.sales a914b616-e04e-476b-aa37-91038f0b165b/2264bf65-76ba-417b-a27d-54d291f0cbc8
