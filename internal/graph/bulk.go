@@ -365,11 +365,38 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 		if len(byID) == 0 {
 			return
 		}
+		// Once a settle time is known (the first rounds see the early
+		// requests settle), wake when the youngest open request should have
+		// settled too: one more round, not a backoff's several.
+		if next, ok := c.nextRound(byID, poll); ok {
+			if !sleep(ctx, time.Until(next)) {
+				c.abandon(ctx, byID, results, settled)
+				return
+			}
+			continue
+		}
 		if !backoff.Wait(ctx) {
 			c.abandon(ctx, byID, results, settled)
 			return
 		}
 	}
+}
+
+// nextRound is when the youngest open request should have settled, when a
+// settle time is known and that is still ahead (past it, the backoff decides).
+func (c *Client) nextRound(byID map[string]*pendingRequest, poll PollPolicy) (time.Time, bool) {
+	est, ok := c.settle.expected("")
+	if !ok {
+		return time.Time{}, false
+	}
+	var youngest time.Time
+	for _, p := range byID {
+		if p.submitted.After(youngest) {
+			youngest = p.submitted
+		}
+	}
+	next := youngest.Add(firstRead(est, poll))
+	return next, time.Until(next) > 0
 }
 
 // allListed says whether the listing showed every open request it can show.

@@ -72,6 +72,9 @@ func envOr(k, d string) string {
 type phase struct {
 	name      string
 	tf, floor time.Duration
+	// plan is the time of the plan saved for a timed apply (the authoritative resource's table).
+	plan      time.Duration
+	planCalls map[string]int
 	tfCalls   map[string]int
 	flCalls   map[string]int
 	minCalls  string

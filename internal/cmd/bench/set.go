@@ -89,7 +89,12 @@ func newSetRun(dir, rc string, n int, delivery time.Duration, name string) (*set
 }
 
 func (r *setRun) tf(conc int, args ...string) (time.Duration, usage, error) {
-	args = append(args, "-input=false", "-no-color", fmt.Sprintf("-var=concurrency=%d", conc))
+	// Options go before a saved plan's file name; a saved plan carries its variables.
+	opts := []string{"-input=false", "-no-color"}
+	if len(args) < 2 || args[1] != "tfplan" {
+		opts = append(opts, fmt.Sprintf("-var=concurrency=%d", conc))
+	}
+	args = append(append([]string{args[0]}, opts...), args[1:]...)
 	stop := watchProcesses()
 	start := time.Now()
 	err := sh(r.work, r.env, io{quiet: true}, "terraform", args...)
@@ -117,8 +122,26 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 		phases = append(phases, p)
 		return p, nil
 	}
+	// A change is planned to a file, then applied from it, as a GitOps
+	// pipeline does: the apply is timed against the floor, and the plan
+	// (with its refresh) is reported beside it.
+	planned := func(name, minCalls string, args ...string) error {
+		srv.ResetMetrics()
+		fmt.Printf("    terraform plan -out %s\n", strings.Join(args, " "))
+		d, _, err := r.tf(par, append([]string{"plan", "-out=tfplan"}, args...)...)
+		if err != nil {
+			return err
+		}
+		planCalls := calls(srv)
+		p, err := measure(name, minCalls, "apply", "tfplan")
+		if err != nil {
+			return err
+		}
+		p.plan, p.planCalls = d, planCalls
+		return nil
+	}
 	pages := math.Ceil(float64(n)/100) / float64(n)
-	if _, err := measure("create (apply)", fmt.Sprintf("%.2f", 1+2*pages), "apply", "-auto-approve", "-var", "end="+end1); err != nil {
+	if err := planned("create (apply)", fmt.Sprintf("%.2f", 1+2*pages), "-var", "end="+end1); err != nil {
 		return "", err
 	}
 	if live := countLive(srv); live != n {
@@ -133,10 +156,10 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 		return "", err
 	}
 	refresh.note = fmt.Sprintf("%.2f× plan -refresh=false", refresh.tf.Seconds()/noRefresh.tf.Seconds())
-	if _, err := measure("update schedule (apply)", fmt.Sprintf("%.2f", 1+2*pages), "apply", "-auto-approve", "-var", "end="+end2); err != nil {
+	if err := planned("update schedule (apply)", fmt.Sprintf("%.2f", 1+2*pages), "-var", "end="+end2); err != nil {
 		return "", err
 	}
-	if _, err := measure("destroy", fmt.Sprintf("%.2f", 1+2*pages), "destroy", "-auto-approve", "-var", "end="+end2); err != nil {
+	if err := planned("destroy (apply)", fmt.Sprintf("%.2f", 1+pages), "-destroy", "-var", "end="+end2); err != nil {
 		return "", err
 	}
 	if live := countLive(srv); live != 0 {
@@ -153,7 +176,7 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 		return "", err
 	}
 	fl := &setFloor{floor: floor{c: c, srv: srv, users: r.users, par: par, delivery: delivery}}
-	for i, run := range []func(context.Context) error{fl.create, nil, fl.refresh, fl.update, fl.destroy} {
+	for i, run := range []func(context.Context) error{fl.create, nil, fl.refresh, fl.update, fl.destroy} { // in phases' order
 		if run == nil {
 			continue
 		}
@@ -171,10 +194,10 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 func setTable(n int, latency, delivery time.Duration, par int, phases []*phase) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "entitlement_access_package_assignments, N=%d targets, %s per Graph call, %s to delivery, max_concurrent_requests %d\n", n, latency, delivery, par)
-	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %-26s %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per target", "provider")
-	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9s %7s %7s   %s\n", "", "", "", "", "terraform", "floor", "minimum", "peak RSS")
+	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %-26s %-9s   %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per target", "provider", "its saved plan")
+	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9s %7s %7s   %-9s   %s\n", "", "", "", "", "terraform", "floor", "minimum", "peak RSS", "(with refresh)")
 	for _, p := range phases {
-		fl, ratio, flc := "—", "—", "—"
+		fl, ratio, flc, plan := "—", "—", "—", ""
 		if p.floor > 0 {
 			fl = p.floor.Round(10 * time.Millisecond).String()
 			ratio = fmt.Sprintf("%.3f×", p.tf.Seconds()/p.floor.Seconds())
@@ -182,8 +205,11 @@ func setTable(n int, latency, delivery time.Duration, par int, phases []*phase) 
 		if p.flCalls != nil {
 			flc = fmt.Sprintf("%.3f", float64(total(p.flCalls))/float64(n))
 		}
-		fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9.3f %7s %7s   %5.1f MiB  %s\n", p.name, p.tf.Round(10*time.Millisecond), fl, ratio,
-			float64(total(p.tfCalls))/float64(n), flc, p.minCalls, float64(p.use.providerHWM)/(1<<20), p.note)
+		if p.plan > 0 {
+			plan = fmt.Sprintf("%s, %d calls; plan+apply %.3f× the floor", p.plan.Round(10*time.Millisecond), total(p.planCalls), (p.plan+p.tf).Seconds()/p.floor.Seconds())
+		}
+		fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9.3f %7s %7s   %5.1f MiB   %s%s\n", p.name, p.tf.Round(10*time.Millisecond), fl, ratio,
+			float64(total(p.tfCalls))/float64(n), flc, p.minCalls, float64(p.use.providerHWM)/(1<<20), plan, p.note)
 	}
 	b.WriteString("CPU time of the Terraform command (terraform core / provider):\n")
 	for _, p := range phases {
