@@ -60,9 +60,10 @@ type heldModel struct {
 	ID        types.String `tfsdk:"id"`
 	State     types.String `tfsdk:"state"`
 	RequestID types.String `tfsdk:"request_id"`
+	ObjectID  types.String `tfsdk:"object_id"`
 }
 
-var heldType = types.ObjectType{AttrTypes: map[string]attr.Type{"id": types.StringType, "state": types.StringType, "request_id": types.StringType}}
+var heldType = types.ObjectType{AttrTypes: map[string]attr.Type{"id": types.StringType, "state": types.StringType, "request_id": types.StringType, "object_id": types.StringType}}
 
 func (r *accessPackageAssignmentsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignments"
@@ -122,6 +123,7 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 					"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "The assignment id; the request id while Graph has not created the assignment (a request scheduled for a later start)."},
 					"state":      schema.StringAttribute{Computed: true, MarkdownDescription: "The assignment's state (`delivered`, `delivering`, `partiallyDelivered`, `deliveryFailed`), or `scheduled` for a request that waits for its start."},
 					"request_id": schema.StringAttribute{Computed: true, MarkdownDescription: "The last request the provider sent for this target; empty for an assignment it found (imported, or made outside Terraform)."},
+					"object_id":  schema.StringAttribute{Computed: true, MarkdownDescription: "The user's object id as Graph reports it: for an email target, the user Entra invited on delivery (empty until then)."},
 				}},
 			},
 			"timeouts": resourceTimeouts(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
@@ -196,21 +198,21 @@ func heldOf(ctx context.Context, m types.Map) (map[string]heldEntry, diag.Diagno
 	var raw map[string]heldModel
 	d := m.ElementsAs(ctx, &raw, false)
 	for k, v := range raw {
-		out[strings.ToLower(k)] = heldEntry{key: k, ID: v.ID.ValueString(), State: v.State.ValueString(), RequestID: v.RequestID.ValueString()}
+		out[strings.ToLower(k)] = heldEntry{key: k, ID: v.ID.ValueString(), State: v.State.ValueString(), RequestID: v.RequestID.ValueString(), ObjectID: v.ObjectID.ValueString()}
 	}
 	return out, d
 }
 
 // heldEntry is what Graph holds for a target, in the provider's terms.
 type heldEntry struct {
-	key                  string
-	email                bool
-	ID, State, RequestID string
+	key                            string
+	email                          bool
+	ID, State, RequestID, ObjectID string
 }
 
 func (h heldEntry) value() attr.Value {
 	return types.ObjectValueMust(heldType.AttrTypes, map[string]attr.Value{
-		"id": types.StringValue(h.ID), "state": types.StringValue(h.State), "request_id": types.StringValue(h.RequestID)})
+		"id": types.StringValue(h.ID), "state": types.StringValue(h.State), "request_id": types.StringValue(h.RequestID), "object_id": types.StringValue(h.ObjectID)})
 }
 
 // ModifyPlan runs the plan-time checks the single assignment resource runs,
@@ -459,7 +461,7 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 		if !a.Live() || a.Target == nil {
 			continue
 		}
-		h := heldEntry{ID: a.ID, State: a.State, RequestID: byAssignment[strings.ToLower(a.ID)]}
+		h := heldEntry{ID: a.ID, State: a.State, RequestID: byAssignment[strings.ToLower(a.ID)], ObjectID: a.Target.ObjectID}
 		switch mail, ok := emails[strings.ToLower(a.Target.Email)]; {
 		case ok && a.Target.Email != "":
 			h.key, h.email = mail, true
@@ -579,10 +581,25 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 		after[k] = h
 	}
 	wanted := map[string]bool{}
+	// A person held under their email and now listed by object id is the
+	// same assignment: keep it under the new key (removing the email's and
+	// adding the id's would take the access away).
+	heldByObject := map[string]string{}
+	for k, h := range held {
+		if h.email && h.ObjectID != "" {
+			heldByObject[strings.ToLower(h.ObjectID)] = k
+		}
+	}
 	for _, t := range targets {
 		k := strings.ToLower(t.key)
 		wanted[k] = true
 		h, ok := held[k]
+		if old, same := heldByObject[k]; !ok && !t.email && same && !containsFold(targets, old) {
+			h, ok = held[old], true
+			h.email = false
+			held[k], wanted[old] = h, true
+			delete(after, old)
+		}
 		switch {
 		case !ok:
 			in := graph.AddInput{AccessPackageID: pkg, PolicyID: policy, Justification: just, Schedule: sch, Answers: answers}
@@ -627,12 +644,15 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 		ch, key := changes[i], keys[i]
 		k := strings.ToLower(key)
 		prev := held[k]
-		entry := heldEntry{key: key, email: prev.email || ch.Add.TargetEmail != "", ID: prev.ID, State: prev.State, RequestID: prev.RequestID}
+		entry := heldEntry{key: key, email: prev.email || ch.Add.TargetEmail != "", ID: prev.ID, State: prev.State, RequestID: prev.RequestID, ObjectID: prev.ObjectID}
 		if res.RequestID != "" {
 			entry.RequestID = res.RequestID
 		}
 		if res.Assignment != nil && res.Assignment.ID != "" {
 			entry.ID, entry.State = res.Assignment.ID, res.Assignment.State
+			if res.Assignment.Target != nil && res.Assignment.Target.ObjectID != "" {
+				entry.ObjectID = res.Assignment.Target.ObjectID
+			}
 		}
 		if res.Request != nil && res.Assignment == nil && entry.ID == "" {
 			entry.ID, entry.State = res.RequestID, res.Request.State // no assignment yet (scheduled)

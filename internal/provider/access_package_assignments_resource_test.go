@@ -265,3 +265,72 @@ func TestAccAccessPackageAssignments_planTimeValidation(t *testing.T) {
 		},
 	})
 }
+
+// Someone not yet in the directory, by email: invited on delivery, kept
+// under the email in the state (the refresh plans nothing), and removed
+// when the address leaves the set.
+func TestAccAccessPackageAssignments_emails(t *testing.T) {
+	// The guest account the invitation makes (Entra finds it by mail on
+	// delivery), known here so that a later step can name it.
+	const mail, guest = "new.hire@fabrikam.test", "aaaaaaaa-9999-4000-8000-000000000001"
+	f := accFixture()
+	f.Users = append(f.Users, map[string]any{"id": guest, "displayName": "New Hire", "mail": mail, "userType": "Guest", "userPrincipalName": "new.hire_fabrikam.test#EXT#@contoso.test"})
+	srv, p := testEmulator(t, emulator.Options{Fixture: f})
+	liveMail := func() int {
+		n := 0
+		for _, a := range srv.Assignments() {
+			if strings.EqualFold(a.TargetEmail, mail) && a.State != "expired" {
+				n++
+			}
+		}
+		return n
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: setConfig(p, []string{uAlice}, `target_emails = ["`+mail+`"]`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(mail)})),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(mail).AtMapKey("object_id"), knownvalue.StringExact(guest)),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(mail).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					graphCheck{"one live assignment for the invited address", func(*tfjson.State) error {
+						if n := liveMail(); n != 1 {
+							return fmt.Errorf("%d", n)
+						}
+						return nil
+					}},
+				},
+			},
+			{
+				// Once invited, the same person listed by object id: the
+				// assignment is kept under the new key, with no request.
+				PreConfig: func() { srv.ResetMetrics() },
+				Config:    setConfig(p, []string{uAlice, guest}, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.Null()),
+					expectCalls(srv, "POST /assignmentRequests", 0),
+					graphCheck{"the invited address keeps its access", func(*tfjson.State) error {
+						if n := liveMail(); n != 1 {
+							return fmt.Errorf("%d live", n)
+						}
+						return nil
+					}},
+				},
+			},
+			{
+				Config: setConfig(p, []string{uAlice}, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.Null()),
+					expectHolders(srv, polDirect, uAlice),
+					graphCheck{"the invited address's access removed", func(*tfjson.State) error {
+						if n := liveMail(); n != 0 {
+							return fmt.Errorf("%d live", n)
+						}
+						return nil
+					}},
+				},
+			},
+		},
+	})
+}
