@@ -102,7 +102,7 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(1, graph.MaxConcurrency)},
 			},
-			"use_cli":                            boolean("Fall back to the Azure CLI's signed-in account (`az account get-access-token`) when nothing else is configured. Defaults to `true`. Also read from `ARM_USE_CLI`."),
+			"use_cli": boolean("Fall back to the Azure CLI's signed-in account (`az account get-access-token`) when nothing else is configured. Defaults to `true`. Also read from `ARM_USE_CLI`."),
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "The Microsoft cloud: `global` (default; also `public`), `usgovernmentl4` (also `usgovernment`), `usgovernmentl5` or `china`. It selects the Graph host, the token authority and the token scope, for every credential type. Also read from `ARM_ENVIRONMENT`.",
 				Optional:            true,
