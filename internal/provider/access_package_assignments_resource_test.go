@@ -154,6 +154,25 @@ func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
 				},
 			},
 			{
+				// Carol's access removed outside Terraform: the plan adds her back.
+				PreConfig: func() {
+					for _, a := range srv.Assignments() {
+						if strings.EqualFold(a.TargetObjectID, uCarol) && a.PolicyID == polDirect && a.State == "delivered" {
+							must(t, srv.ExpireAssignment(a.ID))
+						}
+					}
+				},
+				Config: setConfig(p, []string{uAlice, uCarol}, schedule),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uCarol)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectHolders(srv, polDirect, uAlice, uCarol),
+					expectDeliveredRequests(srv, "adminAdd", uCarol, 4), // before Terraform under each policy, step 4, and now
+					expectRequests(srv, "adminAdd", uAlice, 1),
+				},
+			},
+			{
 				// Import by package and policy adopts what the tenant has.
 				ResourceName:  setRes,
 				ImportState:   true,

@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
@@ -35,6 +38,12 @@ func configureDiags(t *testing.T, attrs map[string]string) (*providerData, diag.
 			vals[name] = tftypes.NewValue(typ, nil)
 		case typ.Is(tftypes.Bool):
 			vals[name] = tftypes.NewValue(typ, v == "true")
+		case typ.Is(tftypes.Number):
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vals[name] = tftypes.NewValue(typ, n)
 		default:
 			vals[name] = tftypes.NewValue(typ, v)
 		}
@@ -92,4 +101,36 @@ func mustCloud(name string) graph.Cloud {
 		panic("no cloud " + name)
 	}
 	return c
+}
+
+// max_concurrent_requests, or its environment variable, sets the client's
+// bound; a bad environment value is an error that names it.
+func TestMaxConcurrentRequests(t *testing.T) {
+	srv, url := startEmulator(t, emulator.Options{})
+	base := map[string]string{"graph_url": url, "access_token": srv.Token()}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for a, b := range base {
+			m[a] = b
+		}
+		return m
+	}
+	if d, ok := configure(t, base); !ok || d.client.Concurrency() != graph.DefaultConcurrency {
+		t.Fatalf("default: %v", d)
+	}
+	if d, ok := configure(t, with("max_concurrent_requests", "25")); !ok || d.client.Concurrency() != 25 {
+		t.Fatal("the attribute was not used")
+	}
+	t.Setenv("ENTITLEMENT_MAX_CONCURRENT_REQUESTS", "7")
+	if d, ok := configure(t, base); !ok || d.client.Concurrency() != 7 {
+		t.Fatal("the environment variable was not used")
+	}
+	if d, ok := configure(t, with("max_concurrent_requests", "3")); !ok || d.client.Concurrency() != 3 {
+		t.Fatal("the attribute did not take precedence over the environment")
+	}
+	t.Setenv("ENTITLEMENT_MAX_CONCURRENT_REQUESTS", "lots")
+	_, diags := configureDiags(t, base)
+	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "ENTITLEMENT_MAX_CONCURRENT_REQUESTS") {
+		t.Fatalf("a bad environment value: %v", diags)
+	}
 }
