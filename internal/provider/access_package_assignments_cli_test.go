@@ -137,3 +137,24 @@ func TestAccAccessPackageAssignments_interruptedApply(t *testing.T) {
 		})
 	}
 }
+
+// The resource's documented example applies against the examples' fixture:
+// Dmitri, assigned by hand before Terraform, is removed; the output maps
+// each person to an assignment id; the plan after it is empty.
+func TestAccExample_accessPackageAssignments(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	srv, url := exampleEmulator(t, true)
+	r := newExampleRun(t, srv, url, "examples/resources/entitlement_access_package_assignments/resource.tf")
+	r.tf(0, "init", "-input=false")
+	r.tf(0, "apply", "-input=false", "-auto-approve")
+	if live := liveUnder(srv); !live[exAlice] || !live[exBob] || live[exDmitri] || len(live) != 2 {
+		t.Fatalf("after the example: %v", live)
+	}
+	out := r.tf(0, "output", "-json", "sales_assignment_ids")
+	if !strings.Contains(out, exAlice) || !strings.Contains(out, exBob) {
+		t.Fatalf("output: %s", out)
+	}
+	r.tf(0, "plan", "-input=false", "-detailed-exitcode")
+}
