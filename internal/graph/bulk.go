@@ -306,6 +306,7 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 	// anchored on Graph's own clock: the creation time of the first new
 	// request, read once, less a margin for the requests sent beside it.
 	var since *time.Time
+	listing := true
 	backoff := poll.Backoff()
 	first := poll.Initial
 	if est, ok := c.settle.expected(""); ok && est > first {
@@ -331,10 +332,17 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 			}
 		}
 		listed := map[string]bool{}
-		if since != nil {
+		listFailed := false
+		if since != nil && listing {
 			reqs, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: accessPackageID, CreatedAfter: since})
 			if err != nil && ctx.Err() == nil {
-				c.log(ctx, "listing the package's requests failed; reading them one by one this round", map[string]any{"error": err.Error()})
+				listFailed = true
+				if isRefusal(err) {
+					// Graph refuses the filter (it documents that not every
+					// attribute filters): follow one by one from now on.
+					listing = false
+				}
+				c.log(ctx, "listing the package's requests failed; reading them one by one", map[string]any{"error": err.Error()})
 			}
 			var oldestOpen *time.Time
 			for _, q := range reqs {
@@ -357,7 +365,7 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 		// What the listing cannot show: read one by one.
 		var direct []*pendingRequest
 		for _, p := range byID {
-			if !listed[p.id] && (p.individual || time.Since(p.submitted) > ReplicationWindow) {
+			if !listed[p.id] && (p.individual || listFailed || !listing || time.Since(p.submitted) > ReplicationWindow) {
 				direct = append(direct, p)
 			}
 		}

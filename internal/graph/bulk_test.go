@@ -139,3 +139,25 @@ func TestApplyChangesUnderThrottling(t *testing.T) {
 		t.Fatalf("the throttle never engaged: %+v", m)
 	}
 }
+
+// Where Graph refuses the listing's filter, the requests are followed one
+// by one instead, and still settle.
+func TestApplyChangesWithoutTheListing(t *testing.T) {
+	srv, c, users := bulkEnv(t, 5, 5)
+	if err := srv.SetFaults([]emulator.Fault{{Route: "GET /assignmentRequests", Status: 400}}); err != nil {
+		t.Fatal(err)
+	}
+	results := c.ApplyChanges(context.Background(), rpPkg, adds(users), graph.BulkOptions{Poll: fastPoll})
+	for i, r := range results {
+		if r.Err != nil || r.Assignment == nil || r.Assignment.State != graph.StateDelivered {
+			t.Fatalf("target %d: %+v", i, r)
+		}
+	}
+	m := srv.Metrics()
+	if lists := m["GET /assignmentRequests"].Requests; lists != 1 {
+		t.Errorf("the refused listing was tried %d times, want once", lists)
+	}
+	if reads := m["GET /assignmentRequests/{id}"].Requests; reads < len(users) {
+		t.Errorf("%d single reads for %d requests", reads, len(users))
+	}
+}
