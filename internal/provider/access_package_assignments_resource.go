@@ -46,24 +46,16 @@ type assignmentSetModel struct {
 	ID                 types.String   `tfsdk:"id"`
 	AccessPackageID    types.String   `tfsdk:"access_package_id"`
 	AssignmentPolicyID types.String   `tfsdk:"assignment_policy_id"`
-	TargetObjectIDs    types.Set      `tfsdk:"target_object_ids"`
-	TargetEmails       types.Set      `tfsdk:"target_emails"`
+	TargetObjectIDs    targetSetValue `tfsdk:"target_object_ids"`
+	TargetEmails       targetSetValue `tfsdk:"target_emails"`
 	Justification      types.String   `tfsdk:"justification"`
 	Schedule           types.Object   `tfsdk:"schedule"`
 	Answers            types.List     `tfsdk:"answers"`
-	Assignments        types.Map      `tfsdk:"assignments"`
+	AssignmentIDs      types.Map      `tfsdk:"assignment_ids"`
+	Undelivered        types.Map      `tfsdk:"undelivered"`
+	InvitedObjectIDs   types.Map      `tfsdk:"invited_object_ids"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
-
-// heldModel is one element of assignments: what Graph holds for a target.
-type heldModel struct {
-	ID        types.String `tfsdk:"id"`
-	State     types.String `tfsdk:"state"`
-	RequestID types.String `tfsdk:"request_id"`
-	ObjectID  types.String `tfsdk:"object_id"`
-}
-
-var heldType = types.ObjectType{AttrTypes: map[string]attr.Type{"id": types.StringType, "state": types.StringType, "request_id": types.StringType, "object_id": types.StringType}}
 
 func (r *accessPackageAssignmentsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_package_assignments"
@@ -97,12 +89,14 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 			"target_object_ids": schema.SetAttribute{
 				MarkdownDescription: "The object ids of the users who hold the package under the policy. A refresh records every live assignment Graph shows, so one made outside Terraform appears in the plan as a removal. An empty set (and no `target_emails`) removes everyone.",
 				ElementType:         types.StringType,
+				CustomType:          newTargetSetType(),
 				Optional:            true,
 				Validators:          []validator.Set{setvalidator.ValueStringsAre(guid()), distinctIgnoringCase{}},
 			},
 			"target_emails": schema.SetAttribute{
 				MarkdownDescription: "Email addresses of people not yet in the directory; Entra invites them when the access is delivered (the policy must allow such users). Once invited, they stay under their email here.",
 				ElementType:         types.StringType,
+				CustomType:          newTargetSetType(),
 				Optional:            true,
 				Validators:          []validator.Set{setvalidator.ValueStringsAre(email()), distinctIgnoringCase{}},
 			},
@@ -116,15 +110,25 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 				a.MarkdownDescription = "Answers to the policy's questions, the same for every target. A change sends `adminUpdate` for every target that keeps the access. The provider records what it last sent and does not read answers back."
 				return a
 			}(),
-			"assignments": schema.MapNestedAttribute{
-				MarkdownDescription: "What Graph holds for each target, keyed by object id (as in `target_object_ids`) or email (as in `target_emails`). A target whose delivery failed shows `state = \"deliveryFailed\"`, and the next plan retries it.",
+			// Flat maps of strings, not a map of objects or a nested attribute:
+			// the framework visits every value of the state in each call, at a
+			// cost that grows with the square of their number (a context that
+			// deepens with each value visited), so 5,000 targets as objects of
+			// four fields cost seconds per call, and as one string each far less.
+			"assignment_ids": schema.MapAttribute{
+				MarkdownDescription: "The assignment id of each target, keyed by object id (as in `target_object_ids`) or email (as in `target_emails`). While Graph has not created a target's assignment (a request scheduled for a later start), its request id.",
+				ElementType:         types.StringType,
 				Computed:            true,
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "The assignment id; the request id while Graph has not created the assignment (a request scheduled for a later start)."},
-					"state":      schema.StringAttribute{Computed: true, MarkdownDescription: "The assignment's state (`delivered`, `delivering`, `partiallyDelivered`, `deliveryFailed`), or `scheduled` for a request that waits for its start."},
-					"request_id": schema.StringAttribute{Computed: true, MarkdownDescription: "The last request the provider sent for this target; empty for an assignment it found (imported, or made outside Terraform)."},
-					"object_id":  schema.StringAttribute{Computed: true, MarkdownDescription: "The user's object id as Graph reports it: for an email target, the user Entra invited on delivery (empty until then)."},
-				}},
+			},
+			"undelivered": schema.MapAttribute{
+				MarkdownDescription: "The targets whose access is not delivered, with Graph's state: `deliveryFailed` or `partiallyDelivered` (the next plan retries the delivery), `delivering`, or `scheduled` (a request that waits for its start). Empty when everyone has access.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"invited_object_ids": schema.MapAttribute{
+				MarkdownDescription: "For each target in `target_emails` whose access was delivered, the object id of the user Entra invited.",
+				ElementType:         types.StringType,
+				Computed:            true,
 			},
 			"timeouts": resourceTimeouts(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
@@ -175,7 +179,7 @@ func targetsOf(m assignmentSetModel) ([]target, bool) {
 	}
 	var out []target
 	for _, set := range []struct {
-		v     types.Set
+		v     targetSetValue
 		email bool
 	}{{m.TargetObjectIDs, false}, {m.TargetEmails, true}} {
 		for _, e := range set.v.Elements() {
@@ -189,18 +193,29 @@ func targetsOf(m assignmentSetModel) ([]target, bool) {
 	return out, true
 }
 
-// heldOf reads the assignments map, keyed by lower-cased target.
-func heldOf(ctx context.Context, m types.Map) (map[string]heldEntry, diag.Diagnostics) {
+// heldOf reads what the state records Graph holds, keyed by lower-cased target.
+func heldOf(ctx context.Context, m assignmentSetModel) (map[string]heldEntry, diag.Diagnostics) {
 	out := map[string]heldEntry{}
-	if m.IsNull() || m.IsUnknown() {
-		return out, nil
+	var diags diag.Diagnostics
+	read := func(v types.Map) map[string]string {
+		raw := map[string]string{}
+		if !v.IsNull() && !v.IsUnknown() {
+			diags.Append(v.ElementsAs(ctx, &raw, false)...)
+		}
+		return raw
 	}
-	var raw map[string]heldModel
-	d := m.ElementsAs(ctx, &raw, false)
-	for k, v := range raw {
-		out[strings.ToLower(k)] = heldEntry{key: k, ID: v.ID.ValueString(), State: v.State.ValueString(), RequestID: v.RequestID.ValueString(), ObjectID: v.ObjectID.ValueString()}
+	ids, undelivered, invited := read(m.AssignmentIDs), read(m.Undelivered), read(m.InvitedObjectIDs)
+	for k, id := range ids {
+		h := heldEntry{key: k, ID: id, State: graph.StateDelivered, ObjectID: invited[k]}
+		if st, ok := undelivered[k]; ok {
+			h.State = st
+		}
+		if h.State == graph.StateScheduled {
+			h.RequestID = id // no assignment yet: the id is the request's
+		}
+		out[strings.ToLower(k)] = h
 	}
-	return out, d
+	return out, diags
 }
 
 // heldEntry is what Graph holds for a target, in the provider's terms.
@@ -208,11 +223,6 @@ type heldEntry struct {
 	key                            string
 	email                          bool
 	ID, State, RequestID, ObjectID string
-}
-
-func (h heldEntry) value() attr.Value {
-	return types.ObjectValueMust(heldType.AttrTypes, map[string]attr.Value{
-		"id": types.StringValue(h.ID), "state": types.StringValue(h.State), "request_id": types.StringValue(h.RequestID), "object_id": types.StringValue(h.ObjectID)})
 }
 
 // ModifyPlan runs the plan-time checks the single assignment resource runs,
@@ -244,35 +254,52 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		}
 	}
 	targets, known := targetsOf(plan)
+	unknownMaps := func() {
+		for _, name := range []string{"undelivered", "invited_object_ids"} {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), types.MapUnknown(types.StringType))...)
+		}
+	}
 	if !known {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignments"), types.MapUnknown(heldType))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignment_ids"), types.MapUnknown(types.StringType))...)
+		unknownMaps()
 		return
 	}
-	held, d := heldOf(ctx, prior.Assignments)
+	held, d := heldOf(ctx, prior)
 	resp.Diagnostics.Append(d...)
-	elems := map[string]attr.Value{}
+	ids := make(map[string]attr.Value, len(targets))
+	work := creating || changed
 	for _, t := range targets {
 		h, ok := held[strings.ToLower(t.key)]
-		if ok && !creating && !failedDelivery(h.State) && !(changed && h.State != graph.StateScheduled) {
-			elems[t.key] = h.value()
-			continue
+		switch {
+		case !ok || creating:
+			ids[t.key] = types.StringUnknown()
+			work = true
+		case failedDelivery(h.State):
+			// Retried in place: the assignment keeps its id.
+			ids[t.key] = types.StringValue(h.ID)
+			work = true
+		default:
+			ids[t.key] = types.StringValue(h.ID)
 		}
-		elems[t.key] = types.ObjectUnknown(heldType.AttrTypes)
 	}
-	m, d := types.MapValue(heldType, elems)
+	var gone []string
+	for k, h := range held {
+		if !containsFold(targets, k) {
+			gone = append(gone, h.key)
+		}
+	}
+	m, d := types.MapValue(types.StringType, ids)
 	resp.Diagnostics.Append(d...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignments"), m)...)
-	if !creating {
-		var gone []string
-		for k, h := range held {
-			if _, keep := elems[h.key]; !keep && !containsFold(targets, k) {
-				gone = append(gone, h.key)
-			}
-		}
-		if len(gone) > 0 {
-			sort.Strings(gone)
-			tflog.Info(ctx, "the plan removes access", map[string]any{"targets": gone})
-		}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignment_ids"), m)...)
+	if work || len(gone) > 0 {
+		unknownMaps()
+	} else {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("undelivered"), prior.Undelivered)...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("invited_object_ids"), prior.InvitedObjectIDs)...)
+	}
+	if len(gone) > 0 {
+		sort.Strings(gone)
+		tflog.Info(ctx, "the plan removes access", map[string]any{"targets": gone})
 	}
 }
 
@@ -327,7 +354,7 @@ func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	prior, d := heldOf(ctx, m.Assignments)
+	prior, d := heldOf(ctx, m)
 	resp.Diagnostics.Append(d...)
 	held, err := r.observe(ctx, m, prior)
 	if err != nil {
@@ -352,7 +379,7 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 	defer cancel()
 	plan.ID = prior.ID
 	// What Graph holds is the state the plan was made from, refreshed.
-	held, d := heldOf(ctx, prior.Assignments)
+	held, d := heldOf(ctx, prior)
 	resp.Diagnostics.Append(d...)
 	markEmails(held, prior)
 	changed := !plan.Schedule.Equal(prior.Schedule) || !plan.Answers.Equal(prior.Answers)
@@ -379,12 +406,12 @@ func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resou
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	held, d := heldOf(ctx, m.Assignments)
+	held, d := heldOf(ctx, m)
 	resp.Diagnostics.Append(d...)
 	markEmails(held, m)
 	none := m
-	none.TargetObjectIDs = types.SetValueMust(types.StringType, nil)
-	none.TargetEmails = types.SetNull(types.StringType)
+	none.TargetObjectIDs, _ = targetSet(nil)
+	none.TargetEmails = targetSetNull()
 	out := r.converge(ctx, &none, held, false, &resp.Diagnostics)
 	if out == nil {
 		return
@@ -407,7 +434,9 @@ func (r *accessPackageAssignmentsResource) ImportState(ctx context.Context, req 
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("access_package_id"), parts[0])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("assignment_policy_id"), parts[1])...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("assignments"), types.MapValueMust(heldType, nil))...)
+	for _, name := range []string{"assignment_ids", "undelivered", "invited_object_ids"} {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), types.MapValueMust(types.StringType, nil))...)
+	}
 }
 
 // markEmails marks the held entries that are email targets in m.
@@ -493,7 +522,7 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 			open[strings.ToLower(q.ID)] = true
 		}
 		for _, h := range scheduled {
-			if open[strings.ToLower(h.RequestID)] {
+			if open[strings.ToLower(h.ID)] {
 				h.email = emails[strings.ToLower(h.key)] != ""
 				held[strings.ToLower(h.key)] = h
 			}
@@ -503,38 +532,45 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 }
 
 // record writes what Graph holds into the model: the two target sets (null
-// stays null when empty) and the assignments map.
+// stays null when empty) and the three maps.
 func record(ctx context.Context, m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var ids, mails []attr.Value
-	elems := map[string]attr.Value{}
-	keys := make([]string, 0, len(held))
-	for k := range held {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		h := held[k]
-		elems[h.key] = h.value()
+	assignmentIDs := make(map[string]attr.Value, len(held))
+	undelivered := map[string]attr.Value{}
+	invited := map[string]attr.Value{}
+	for _, h := range held {
+		assignmentIDs[h.key] = types.StringValue(h.ID)
+		if h.State != graph.StateDelivered {
+			undelivered[h.key] = types.StringValue(h.State)
+		}
 		if h.email {
 			mails = append(mails, types.StringValue(h.key))
+			if h.ObjectID != "" {
+				invited[h.key] = types.StringValue(h.ObjectID)
+			}
 		} else {
 			ids = append(ids, types.StringValue(h.key))
 		}
 	}
-	set := func(prior types.Set, vs []attr.Value) types.Set {
+	set := func(prior targetSetValue, vs []attr.Value) targetSetValue {
 		if len(vs) == 0 && prior.IsNull() {
 			return prior
 		}
-		s, d := types.SetValue(types.StringType, vs)
+		s, d := targetSet(vs)
 		diags.Append(d...)
 		return s
 	}
 	m.TargetObjectIDs = set(m.TargetObjectIDs, ids)
 	m.TargetEmails = set(m.TargetEmails, mails)
-	mv, d := types.MapValue(heldType, elems)
-	diags.Append(d...)
-	m.Assignments = mv
+	for _, f := range []struct {
+		dst   *types.Map
+		elems map[string]attr.Value
+	}{{&m.AssignmentIDs, assignmentIDs}, {&m.Undelivered, undelivered}, {&m.InvitedObjectIDs, invited}} {
+		v, d := types.MapValue(types.StringType, f.elems)
+		diags.Append(d...)
+		*f.dst = v
+	}
 	return diags
 }
 

@@ -107,8 +107,8 @@ func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
 					expectRequests(srv, "adminAdd", uAlice, 1),
 					expectDeliveredRequests(srv, "adminRemove", uCarol, 1),
 					expectLiveAssignments(srv, pkgSales, uCarol, 1), // the other policy's
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob).AtMapKey("state"), knownvalue.StringExact("delivered")),
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uAlice).AtMapKey("request_id"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(uBob), knownvalue.StringRegexp(guidRE)),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("undelivered"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("id"), knownvalue.StringExact(pkgSales+"/"+polDirect)),
 					expectRequest(srv, "adminAdd", uBob, justified("declared in Git")),
 				},
@@ -164,7 +164,7 @@ func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
 				},
 				Config: setConfig(p, []string{uAlice, uCarol}, schedule),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uCarol)),
+					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(uCarol)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectHolders(srv, polDirect, uAlice, uCarol),
@@ -182,7 +182,7 @@ func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
 						return fmt.Errorf("%d instances imported", len(s))
 					}
 					a := s[0].Attributes
-					if a["target_object_ids.#"] != "2" || a["assignments.%"] != "2" || a["access_package_id"] != pkgSales {
+					if a["target_object_ids.#"] != "2" || a["assignment_ids.%"] != "2" || a["access_package_id"] != pkgSales {
 						return fmt.Errorf("imported: %v", a)
 					}
 					return nil
@@ -217,9 +217,9 @@ func TestAccAccessPackageAssignments_partialFailure(t *testing.T) {
 				// What failed is planned again.
 				ExpectNonEmptyPlan: true,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob).AtMapKey("state"), knownvalue.StringExact("deliveryFailed")),
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uCarol).AtMapKey("state"), knownvalue.StringExact("deliveryFailed")),
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uAlice).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("undelivered"), knownvalue.MapExact(map[string]knownvalue.Check{
+						uBob: knownvalue.StringExact("deliveryFailed"), uCarol: knownvalue.StringExact("deliveryFailed")})),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(uBob), knownvalue.StringRegexp(guidRE)),
 					noRemoval,
 				},
 			},
@@ -229,16 +229,17 @@ func TestAccAccessPackageAssignments_partialFailure(t *testing.T) {
 				Config: setConfig(p, []string{uAlice, uBob, uCarol}, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(setRes, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob)),
-					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uCarol)),
-					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uAlice).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					plancheck.ExpectUnknownValue(setRes, tfjsonpath.New("undelivered")),
+					// The failed deliveries are retried in place: the assignments keep their ids.
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(uBob), knownvalue.StringRegexp(guidRE)),
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(uAlice), knownvalue.StringRegexp(guidRE)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectHolders(srv, polDirect, uAlice, uBob, uCarol),
 					expectRequests(srv, "adminAdd", uAlice, 1),
 					expectRequests(srv, "adminAdd", uBob, 1),
 					expectRequests(srv, "adminAdd", uCarol, 1),
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(uBob).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("undelivered"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 					noRemoval,
 				},
 			},
@@ -311,8 +312,8 @@ func TestAccAccessPackageAssignments_emails(t *testing.T) {
 				Config: setConfig(p, []string{uAlice}, `target_emails = ["`+mail+`"]`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(mail)})),
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(mail).AtMapKey("object_id"), knownvalue.StringExact(guest)),
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignments").AtMapKey(mail).AtMapKey("state"), knownvalue.StringExact("delivered")),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("invited_object_ids").AtMapKey(mail), knownvalue.StringExact(guest)),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(mail), knownvalue.StringRegexp(guidRE)),
 					graphCheck{"one live assignment for the invited address", func(*tfjson.State) error {
 						if n := liveMail(); n != 1 {
 							return fmt.Errorf("%d", n)

@@ -35,5 +35,5 @@ resource "entitlement_access_package_assignments" "sales" {
 }
 
 output "sales_assignment_ids" {
-  value = { for user, a in entitlement_access_package_assignments.sales.assignments : user => a.id }
+  value = entitlement_access_package_assignments.sales.assignment_ids
 }
