@@ -346,9 +346,14 @@ func resourceTimeouts(ctx context.Context, opts timeouts.Opts) schema.Attribute 
 	return a
 }
 
-// shortDuration writes 30m0s as 30m.
+// shortDuration writes 30m0s as 30m and 2h0m0s as 2h.
 func shortDuration(d time.Duration) string {
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

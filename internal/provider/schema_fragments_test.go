@@ -77,3 +77,13 @@ func TestMergeSchedule(t *testing.T) {
 		t.Fatal("drift hidden")
 	}
 }
+
+// The defaults in the timeouts' descriptions read as durations (a regression:
+// 30m0s was written as "3").
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * time.Minute: "30m", 5 * time.Minute: "5m", 2 * time.Hour: "2h", 90 * time.Minute: "1h30m", 45 * time.Second: "45s", 10 * time.Minute: "10m"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
