@@ -26,7 +26,7 @@ type targetSetType struct {
 }
 
 var (
-	_ basetypes.SetTypable                  = targetSetType{}
+	_ basetypes.SetTypable                    = targetSetType{}
 	_ basetypes.SetValuableWithSemanticEquals = targetSetValue{}
 )
 
