@@ -236,7 +236,7 @@ func (c *Client) submitChange(ctx context.Context, ch Change, res *ChangeResult,
 				return p
 			}
 			if len(reqs) == 0 {
-				res.Err = fmt.Errorf("Graph shows no adminAdd request for assignment %s to reprocess", ch.AssignmentID)
+				res.Err = fmt.Errorf("there is no adminAdd request in Graph for assignment %s to reprocess", ch.AssignmentID)
 				return p
 			}
 			id = reqs[len(reqs)-1].ID

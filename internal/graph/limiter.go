@@ -29,11 +29,11 @@ type limiter struct {
 	lastCut time.Time
 }
 
-func newLimiter(max int) *limiter {
-	if max <= 0 {
-		max = DefaultConcurrency
+func newLimiter(n int) *limiter {
+	if n <= 0 {
+		n = DefaultConcurrency
 	}
-	return &limiter{max: max, bound: float64(max)}
+	return &limiter{max: n, bound: float64(n)}
 }
 
 // acquire takes a slot, or returns false when ctx ends first.

@@ -362,7 +362,7 @@ func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resourc
 			fmt.Sprintf("Could not list the assignments of access package %s under policy %s.", m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString()), err)
 		return
 	}
-	resp.Diagnostics.Append(record(ctx, &m, held)...)
+	resp.Diagnostics.Append(record(&m, held)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
@@ -418,7 +418,7 @@ func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resou
 	}
 	if out.failed > 0 {
 		// Keep what is still held in the state, so nothing is left untracked.
-		resp.Diagnostics.Append(record(ctx, &m, out.after)...)
+		resp.Diagnostics.Append(record(&m, out.after)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	}
 	out.report(&resp.Diagnostics, true)
@@ -533,7 +533,7 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 
 // record writes what Graph holds into the model: the two target sets (null
 // stays null when empty) and the three maps.
-func record(ctx context.Context, m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
+func record(m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var ids, mails []attr.Value
 	assignmentIDs := make(map[string]attr.Value, len(held))
@@ -579,7 +579,6 @@ type convergence struct {
 	after                    map[string]heldEntry
 	failures                 []failure
 	failed, changed, tracked int
-	verb                     string
 }
 
 type failure struct {
@@ -730,7 +729,7 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 		}
 	}
 	out.tracked = len(after)
-	diags.Append(record(ctx, plan, after)...)
+	diags.Append(record(plan, after)...)
 	return out
 }
 
