@@ -254,6 +254,9 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		}
 	}
 	targets, known := targetsOf(plan)
+	if creating && known && r.configured() && !plan.AccessPackageID.IsUnknown() && !plan.AssignmentPolicyID.IsUnknown() {
+		r.warnRemovals(ctx, plan, targets, &resp.Diagnostics)
+	}
 	unknownMaps := func() {
 		for _, name := range []string{"undelivered", "invited_object_ids"} {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), types.MapUnknown(types.StringType))...)
@@ -301,6 +304,37 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		sort.Strings(gone)
 		tflog.Info(ctx, "the plan removes access", map[string]any{"targets": gone})
 	}
+}
+
+// warnRemovals makes plain, in the plan of a new resource (which has no
+// prior state to show a diff against), whose access the create will take
+// away: the live assignments under the policy that the configuration does
+// not list. One listing of the package, read only.
+func (r *accessPackageAssignmentsResource) warnRemovals(ctx context.Context, plan assignmentSetModel, targets []target, diags *diag.Diagnostics) {
+	held, err := r.observe(ctx, plan, nil)
+	if err != nil {
+		tflog.Warn(ctx, "could not list the package's assignments at plan time", map[string]any{"error": err.Error()})
+		return
+	}
+	var gone, kept []string
+	for k, h := range held {
+		if containsFold(targets, k) {
+			kept = append(kept, h.key)
+		} else {
+			gone = append(gone, h.key)
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	sort.Strings(gone)
+	list := gone
+	if len(list) > maxListedFailures {
+		list = append(append([]string{}, list[:maxListedFailures]...), fmt.Sprintf("and %d more", len(gone)-maxListedFailures))
+	}
+	diags.AddWarning("This apply removes access",
+		fmt.Sprintf("Access package %s already has %d live assignment(s) under policy %s that the configuration does not list; creating this resource removes them (adminRemove):\n\n- %s\n\n%d listed target(s) already hold the access and are kept without a new request. Add anyone who should keep it to target_object_ids or target_emails.",
+			plan.AccessPackageID.ValueString(), len(gone), plan.AssignmentPolicyID.ValueString(), strings.Join(list, "\n- "), len(kept)))
 }
 
 func containsFold(ts []target, k string) bool {

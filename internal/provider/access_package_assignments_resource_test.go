@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -353,4 +355,29 @@ func TestAccAccessPackageAssignments_emails(t *testing.T) {
 			},
 		},
 	})
+}
+
+// The plan of a new resource says whose access the create takes away: it
+// has no prior state to show a diff against.
+func TestAccAccessPackageAssignments_planWarnsOfRemovals(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	srv, url := startEmulator(t, emulator.Options{})
+	_, err := srv.AddAssignment(pkgSales, polDirect, uCarol, nil)
+	must(t, err)
+	_, err = srv.AddAssignment(pkgSales, polDirect, uAlice, nil)
+	must(t, err)
+	waitFor(t, 10*time.Second, "the assignments made before Terraform", func() bool { return len(livePolicy(srv, polDirect)) == 2 })
+	r := newExampleRun(t, srv, url)
+	must(t, os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(setConfig("", []string{uAlice, uBob}, "")), 0o644))
+	r.tf(0, "init", "-input=false")
+	plan := r.tf(0, "plan", "-input=false")
+	if !strings.Contains(plan, "This apply removes access") || !strings.Contains(plan, "- "+uCarol) ||
+		!strings.Contains(plan, "1 listed target(s) already hold the access") {
+		t.Fatalf("the plan does not say whose access goes:\n%s", plan)
+	}
+	if n := len(requestsOf(srv, "adminRemove", "")); n != 0 {
+		t.Fatalf("the plan removed %d assignments", n)
+	}
 }
