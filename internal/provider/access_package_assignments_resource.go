@@ -286,8 +286,9 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		}
 	}
 	var gone []string
+	listed := keysOf(targets)
 	for k, h := range held {
-		if !containsFold(targets, k) {
+		if !listed[k] {
 			gone = append(gone, h.key)
 		}
 	}
@@ -317,8 +318,9 @@ func (r *accessPackageAssignmentsResource) warnRemovals(ctx context.Context, pla
 		return
 	}
 	var gone, kept []string
+	listed := keysOf(targets)
 	for k, h := range held {
-		if containsFold(targets, k) {
+		if listed[k] {
 			kept = append(kept, h.key)
 		} else {
 			gone = append(gone, h.key)
@@ -337,13 +339,14 @@ func (r *accessPackageAssignmentsResource) warnRemovals(ctx context.Context, pla
 			plan.AccessPackageID.ValueString(), len(gone), plan.AssignmentPolicyID.ValueString(), strings.Join(list, "\n- "), len(kept)))
 }
 
-func containsFold(ts []target, k string) bool {
+// keysOf is the set of targets, lower-cased: ids and addresses compare
+// without regard to case, and a map keeps the lookups linear at thousands.
+func keysOf(ts []target) map[string]bool {
+	out := make(map[string]bool, len(ts))
 	for _, t := range ts {
-		if strings.EqualFold(t.key, k) {
-			return true
-		}
+		out[strings.ToLower(t.key)] = true
 	}
-	return false
+	return out
 }
 
 func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -502,29 +505,28 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 			emails[strings.ToLower(s.ValueString())] = s.ValueString()
 		}
 	}
-	spelling := func(k string) string {
-		if h, ok := prior[strings.ToLower(k)]; ok {
-			return h.key
+	// The spelling to record an object id under: the state's, else the configuration's.
+	spellings := map[string]string{}
+	for _, e := range m.TargetObjectIDs.Elements() {
+		if s, ok := e.(types.String); ok && !s.IsUnknown() {
+			spellings[strings.ToLower(s.ValueString())] = s.ValueString()
 		}
-		for _, e := range m.TargetObjectIDs.Elements() {
-			if s, ok := e.(types.String); ok && strings.EqualFold(s.ValueString(), k) {
-				return s.ValueString()
-			}
+	}
+	for k, h := range prior {
+		spellings[k] = h.key
+	}
+	spelling := func(k string) string {
+		if s, ok := spellings[strings.ToLower(k)]; ok {
+			return s
 		}
 		return k
 	}
 	held := map[string]heldEntry{}
-	byAssignment := map[string]string{}
-	for _, h := range prior {
-		if h.ID != "" {
-			byAssignment[strings.ToLower(h.ID)] = h.RequestID
-		}
-	}
 	for _, a := range list {
 		if !a.Live() || a.Target == nil {
 			continue
 		}
-		h := heldEntry{ID: a.ID, State: a.State, RequestID: byAssignment[strings.ToLower(a.ID)], ObjectID: a.Target.ObjectID}
+		h := heldEntry{ID: a.ID, State: a.State, ObjectID: a.Target.ObjectID}
 		switch mail, ok := emails[strings.ToLower(a.Target.Email)]; {
 		case ok && a.Target.Email != "":
 			h.key, h.email = mail, true
@@ -650,6 +652,7 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 		after[k] = h
 	}
 	wanted := map[string]bool{}
+	listed := keysOf(targets)
 	// A person held under their email and now listed by object id is the
 	// same assignment: keep it under the new key (removing the email's and
 	// adding the id's would take the access away).
@@ -663,7 +666,7 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 		k := strings.ToLower(t.key)
 		wanted[k] = true
 		h, ok := held[k]
-		if old, same := heldByObject[k]; !ok && !t.email && same && !containsFold(targets, old) {
+		if old, same := heldByObject[k]; !ok && !t.email && same && !listed[old] {
 			h, ok = held[old], true
 			h.email = false
 			held[k], wanted[old] = h, true
