@@ -166,27 +166,11 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 		return "", fmt.Errorf("%d assignments still live after destroy", live)
 	}
 
-	fmt.Printf("==> N=%d: floor (direct client, %d concurrent)\n", n, par)
-	if err := srv.Reset(); err != nil {
+	if err := runFloor(srv, r.url, n, latency, par, phases, func(c *graph.Client) []func(context.Context) error {
+		fl := &setFloor{floor: floor{c: c, srv: srv, users: r.users, par: par, delivery: delivery}}
+		return []func(context.Context) error{fl.create, nil, fl.refresh, fl.update, fl.destroy}
+	}); err != nil {
 		return "", err
-	}
-	srv.SetLatency(latency, latency)
-	c, err := graph.New(graph.Config{BaseURL: r.url + "/v1.0", StaticToken: srv.Token(), Concurrency: par})
-	if err != nil {
-		return "", err
-	}
-	fl := &setFloor{floor: floor{c: c, srv: srv, users: r.users, par: par, delivery: delivery}}
-	for i, run := range []func(context.Context) error{fl.create, nil, fl.refresh, fl.update, fl.destroy} { // in phases' order
-		if run == nil {
-			continue
-		}
-		srv.ResetMetrics()
-		start := time.Now()
-		if err := run(context.Background()); err != nil {
-			return "", fmt.Errorf("floor %s: %w", phases[i].name, err)
-		}
-		phases[i].floor = time.Since(start)
-		phases[i].flCalls = calls(srv)
 	}
 	return setTable(n, latency, delivery, par, phases), nil
 }
