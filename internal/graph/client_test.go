@@ -235,6 +235,14 @@ func TestThrottlingHoldsEveryCall(t *testing.T) {
 	wg.Add(1)
 	go get() // throttled once, then answered
 	<-throttled
+	// The transport answered; wait until the client has read the 429 (the
+	// gate closes), so the next calls surely start after it.
+	for deadline := time.Now().Add(5 * time.Second); time.Until(c.gate.notBeforeTime()) <= 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the client never closed its gate after the 429")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	// Three more calls start while the first one waits out its Retry-After.
 	for i := 0; i < 3; i++ {
 		wg.Add(1)

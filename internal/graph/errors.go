@@ -295,6 +295,13 @@ func (g *throttleGate) hold(d time.Duration) {
 	}
 }
 
+// notBeforeTime is when the gate opens (the zero time when it never closed).
+func (g *throttleGate) notBeforeTime() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.notBefore
+}
+
 // wait returns once the gate is open, or false when ctx ends first.
 func (g *throttleGate) wait(ctx context.Context) bool {
 	g.mu.Lock()
@@ -332,6 +339,11 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(c
 		}
 		last = classify(op, err)
 		last.Attempts = attempt
+		if last.Status == http.StatusTooManyRequests && last.RetryAfter > 0 {
+			// Graph throttles the application in the tenant, not one call:
+			// every call of this client holds back until the time it named.
+			c.gate.hold(last.RetryAfter)
+		}
 		c.limit.release(last.Status == http.StatusTooManyRequests)
 		if ctx.Err() != nil {
 			return last
@@ -343,11 +355,6 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(c
 			// A Graph that cannot be reached fails in seconds, not at the
 			// end of the operation's timeout.
 			return last
-		}
-		if last.Status == http.StatusTooManyRequests && last.RetryAfter > 0 {
-			// Graph throttles the application in the tenant, not one call:
-			// every call of this client holds back until the time it named.
-			c.gate.hold(last.RetryAfter)
 		}
 		delay := last.RetryAfter
 		if delay == 0 {
