@@ -269,7 +269,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	fault := s.pickFault(r.Method, name, r.URL.Path)
+	if gerr := checkQueryBounds(r.URL.RawQuery); gerr != nil {
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
+	body, gerr := readBody(r)
+	if gerr != nil {
+		s.finish(w, c, m, nil, gerr)
+		return
+	}
+	c.body = body
+
+	fault := s.pickFault(r.Method, name, r.URL.Path, body)
 	if fault != nil && fault.Latency.D > 0 {
 		select {
 		case <-time.After(fault.Latency.D):
@@ -282,17 +293,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.finish(w, c, m, nil, gerr)
 		return
 	}
-
-	if gerr := checkQueryBounds(r.URL.RawQuery); gerr != nil {
-		s.finish(w, c, m, nil, gerr)
-		return
-	}
-	body, gerr := readBody(r)
-	if gerr != nil {
-		s.finish(w, c, m, nil, gerr)
-		return
-	}
-	c.body = body
 
 	s.mu.Lock()
 	s.advance(s.now())

@@ -56,6 +56,10 @@ type Fault struct {
 	Route string `json:"route,omitempty"`
 	// Path is a regular expression matched against the URL path; empty matches any.
 	Path string `json:"path,omitempty"`
+	// Body is a regular expression matched against the request body (after
+	// gzip), for a fault that strikes one target's request, say; empty
+	// matches any.
+	Body string `json:"body,omitempty"`
 	// Status answers the request with this status (429, 503, 504, ...)
 	// without processing it. Zero: no status fault.
 	Status int `json:"status,omitempty"`
@@ -73,7 +77,7 @@ type Fault struct {
 	// Fired is how many times it has fired (read-only).
 	Fired int `json:"fired"`
 
-	re *regexp.Regexp
+	re, bodyRE *regexp.Regexp
 }
 
 func (f *Fault) compile() error {
@@ -84,6 +88,13 @@ func (f *Fault) compile() error {
 		}
 		f.re = re
 	}
+	if f.Body != "" {
+		re, err := regexp.Compile("(?i)" + f.Body)
+		if err != nil {
+			return fmt.Errorf("fault body %q: %w", f.Body, err)
+		}
+		f.bodyRE = re
+	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		return fmt.Errorf("fault status %d is not an error status", f.Status)
 	}
@@ -93,7 +104,7 @@ func (f *Fault) compile() error {
 	return nil
 }
 
-func (s *Server) pickFault(method, route, path string) *Fault {
+func (s *Server) pickFault(method, route, path string, body []byte) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
@@ -104,6 +115,9 @@ func (s *Server) pickFault(method, route, path string) *Fault {
 			continue
 		}
 		if f.re != nil && !f.re.MatchString(path) {
+			continue
+		}
+		if f.bodyRE != nil && !f.bodyRE.Match(body) {
 			continue
 		}
 		if f.Count > 0 && f.Fired >= f.Count {
