@@ -7,6 +7,7 @@ package iso8601
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -58,16 +59,23 @@ func Parse(s string) (Duration, error) {
 			if err != nil || f > 1e9 {
 				return d, fmt.Errorf("%q is not an ISO 8601 duration: bad number %q", s, num)
 			}
+			var per time.Duration
 			switch unit {
 			case 'H':
-				d.Clock += time.Duration(f * float64(time.Hour))
+				per = time.Hour
 			case 'M':
-				d.Clock += time.Duration(f * float64(time.Minute))
+				per = time.Minute
 			case 'S':
-				d.Clock += time.Duration(f * float64(time.Second))
+				per = time.Second
 			default:
 				return d, fmt.Errorf("%q is not an ISO 8601 duration: unit %q is not allowed after T", s, unit)
 			}
+			// A time.Duration holds about 292 years; past that the
+			// conversion would wrap around.
+			if f*float64(per) >= float64(math.MaxInt64-d.Clock) {
+				return d, fmt.Errorf("%q is not a duration this provider can hold: its time part is longer than 290 years", s)
+			}
+			d.Clock += time.Duration(f * float64(per))
 			continue
 		}
 		n, err := strconv.Atoi(num)

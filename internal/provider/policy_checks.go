@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
+	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
 )
 
 // The answers of a configuration, checked against its assignment policy's
@@ -303,11 +305,56 @@ func validateSchedule(ctx context.Context, config tfsdk.Config, diags *diag.Diag
 		if !hasDur || hasEnd {
 			diags.AddAttributeError(p, "Inconsistent expiration", "An expiration of type afterDuration needs duration (such as P90D), and no end_date_time.")
 		}
-		if start, d, ok := parseTime(sm.StartDateTime), em.Duration.ValueString(), hasDur; start != nil && ok {
-			if length, ok := graph.DurationLength(d); ok && start.Add(length).After(lastRepresentable) {
-				diags.AddAttributeError(p.AtName("duration"), "Schedule beyond the calendar",
-					fmt.Sprintf("Access from %s for %s would end after %s, which dates cannot express. Start earlier or give a shorter duration.", start.Format(time.RFC3339), d, lastRepresentable.Format(time.RFC3339)))
+		if hasDur && graph.CheckDuration(em.Duration.ValueString()) == nil {
+			start := time.Now()
+			if t := parseTime(sm.StartDateTime); t != nil {
+				start = *t
 			}
+			checkDurationLength(p.AtName("duration"), em.Duration.ValueString(), start, diags)
 		}
 	}
+}
+
+// Durations Graph takes but that make no access worth giving.
+const (
+	// minDuration: access shorter than this ends before Graph has
+	// delivered it (delivery takes seconds, often a minute or more), so
+	// every apply would request it again for nothing. An error.
+	minDuration = time.Minute
+	// shortDuration: access shorter than this may end before it is
+	// delivered, or between two runs of a pipeline. A warning.
+	shortDurationWarning = time.Hour
+)
+
+// checkDurationLength checks how long an afterDuration expiration lasts from
+// start: not so short that the access ends as it is delivered, and not so
+// long that its end is past what a date can express (Graph would refuse it).
+func checkDurationLength(p path.Path, d string, start time.Time, diags *diag.Diagnostics) {
+	length, ok := durationLength(d)
+	switch {
+	case !ok || start.Add(length).After(lastRepresentable) || start.Add(length).Before(start):
+		diags.AddAttributeError(p, "Schedule beyond the calendar",
+			fmt.Sprintf("Access from %s for %s would end after %s, which dates cannot express, and Graph refuses it. Give a shorter duration, or type = \"noExpiration\" for access that does not end.", start.Format(time.RFC3339), d, lastRepresentable.Format(time.RFC3339)))
+	case length < minDuration:
+		diags.AddAttributeError(p, "Duration too short",
+			fmt.Sprintf("%s is %s of access: it would end before Graph has delivered it (delivery takes seconds to minutes), and the assignment would be born expired. Give at least PT1M; an access package is usually assigned for hours or days.", d, length))
+	case length < shortDurationWarning:
+		diags.AddAttributeWarning(p, "Short duration",
+			fmt.Sprintf("%s is %s of access: it may end before Graph delivers it, and it will end long before the next run of most pipelines. Once it ends, the provider does not request it again by itself (see the resource's lifecycle table).", d, length))
+	}
+}
+
+// durationLength is a day-time duration's length, or false when it is too
+// long for a time.Duration (about 290 years) or cannot be read.
+func durationLength(d string) (time.Duration, bool) {
+	p, err := iso8601.Parse(d)
+	if err != nil || p.Years > 0 || p.Months > 0 || p.Clock < 0 {
+		return 0, false
+	}
+	days := int64(p.Weeks*7 + p.Days)
+	const maxDays = int64(math.MaxInt64 / int64(24*time.Hour))
+	if days > maxDays || time.Duration(maxDays-days)*24*time.Hour < p.Clock {
+		return 0, false
+	}
+	return time.Duration(days)*24*time.Hour + p.Clock, true
 }

@@ -64,7 +64,7 @@ func scheduleAttribute(immutable bool) schema.SingleNestedAttribute {
 	start := schema.StringAttribute{
 		MarkdownDescription: "When access starts (RFC 3339). In the future, the request waits in Graph's `scheduled` state until then. Left out, access starts on delivery.",
 		Optional:            true,
-		Validators:          []validator.String{rfc3339()},
+		Validators:          []validator.String{scheduleTime()},
 	}
 	typ := schema.StringAttribute{
 		MarkdownDescription: "`noExpiration`, `afterDateTime` (with `end_date_time`) or `afterDuration` (with `duration`).",
@@ -74,7 +74,7 @@ func scheduleAttribute(immutable bool) schema.SingleNestedAttribute {
 	end := schema.StringAttribute{
 		MarkdownDescription: "The end of access (RFC 3339), with `type = \"afterDateTime\"`.",
 		Optional:            true,
-		Validators:          []validator.String{rfc3339()},
+		Validators:          []validator.String{scheduleTime()},
 	}
 	dur := schema.StringAttribute{
 		MarkdownDescription: "How long access lasts from its start, with `type = \"afterDuration\"`: an ISO 8601 duration in days and time, such as `P90D`, `PT12H` or `P1DT12H`. Graph does not accept years, months or weeks (`P1Y`, `P3M`, `P2W`) or a fraction of an hour (`PT1.5H`): write the days or minutes instead (`P365D`, `P14D`, `PT90M`); the plan says what to write.",

@@ -55,6 +55,23 @@ func rfc3339() validator.String {
 	}}
 }
 
+// scheduleTime is an RFC 3339 timestamp in whole seconds. The Graph SDK
+// writes dates to the second, so a fraction would not reach Graph: the date
+// Graph records would differ from the configuration's, and every plan would
+// show it as a change.
+func scheduleTime() validator.String {
+	return stringCheck{desc: "RFC 3339 timestamp in whole seconds", check: func(s string) error {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return fmt.Errorf("%q is not an RFC 3339 timestamp such as 2026-12-01T00:00:00Z", s)
+		}
+		if t.Nanosecond() != 0 {
+			return fmt.Errorf("%q has a fraction of a second; schedules are sent to Graph in whole seconds, so the fraction would be lost and the plan would show a change on every run: write %s", s, t.Truncate(time.Second).Format(time.RFC3339))
+		}
+		return nil
+	}}
+}
+
 // graphDuration accepts the durations Graph accepts: days and time, such as
 // P90D, PT8H or P1DT12H; it refuses years, months, weeks and fractions of
 // hours with a message that says what to write instead.
