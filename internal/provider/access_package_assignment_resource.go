@@ -599,13 +599,15 @@ func existingDetail(in graph.AddInput, out *graph.AddOutcome) string {
 		"Or set adopt_existing_assignments = true in the provider block to let create take over what already exists."
 }
 
-// justification is what to send: nothing in clouds whose requests have no
+// justification is what to send: the configured one with the marker that
+// names this kind of resource as the assignment's manager (see
+// assignment_managers.go); nothing in clouds whose requests have no
 // justification property.
 func (r *accessPackageAssignmentResource) justification(v types.String) string {
 	if !r.cloud.HasJustification {
 		return ""
 	}
-	return v.ValueString()
+	return withMarker(v.ValueString(), manager{Kind: kindPerPerson})
 }
 
 // follow is how the resource follows its requests, with their progress in the log.

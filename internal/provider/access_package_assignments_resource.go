@@ -229,17 +229,26 @@ type heldEntry struct {
 // and plans the assignments map person by person: kept targets keep their
 // entry, removed ones leave it, new ones and those whose delivery failed (to
 // be retried) are known after apply — and, on a schedule or answers change,
-// every kept one.
+// every kept one. Before anything is removed it makes sure that no other
+// resource manages the people this apply would take the access of, and it
+// says whose access goes when the plan cannot show it (a new resource, or
+// targets known only at apply).
 func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
 	var plan, prior assignmentSetModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	creating := req.State.Raw.IsNull()
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
 	}
+	if req.Plan.Raw.IsNull() {
+		// Destroy: everyone the state holds goes.
+		if !creating && r.configured() {
+			held, d := heldOf(ctx, prior)
+			resp.Diagnostics.Append(d...)
+			r.checkManagers(ctx, prior, held, nil, r.rosterOf(ctx, req.Private, &resp.Diagnostics), &resp.Diagnostics)
+		}
+		return
+	}
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -254,27 +263,33 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		}
 	}
 	targets, known := targetsOf(plan)
-	if creating && known && r.configured() && !plan.AccessPackageID.IsUnknown() && !plan.AssignmentPolicyID.IsUnknown() {
-		r.warnRemovals(ctx, plan, targets, &resp.Diagnostics)
-	}
-	unknownMaps := func() {
-		for _, name := range []string{"undelivered", "invited_object_ids"} {
+	unknownMaps := func(names ...string) {
+		for _, name := range names {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), types.MapUnknown(types.StringType))...)
 		}
 	}
-	if !known {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignment_ids"), types.MapUnknown(types.StringType))...)
-		unknownMaps()
+	if creating {
+		// Nothing is known of the targets' assignments before the create.
+		unknownMaps("assignment_ids", "undelivered", "invited_object_ids")
+		if r.configured() && !plan.AccessPackageID.IsUnknown() && !plan.AssignmentPolicyID.IsUnknown() {
+			r.planCreate(ctx, plan, targets, known, &resp.Diagnostics)
+		}
 		return
 	}
 	held, d := heldOf(ctx, prior)
 	resp.Diagnostics.Append(d...)
+	if !known {
+		warnUnknownTargets(plan, held, &resp.Diagnostics)
+		unknownMaps("assignment_ids", "undelivered", "invited_object_ids")
+		return
+	}
+	samePersonTwice(targets, prior.invited(ctx), nil, &resp.Diagnostics)
 	ids := make(map[string]attr.Value, len(targets))
-	work := creating || changed
+	work := changed
 	for _, t := range targets {
 		h, ok := held[strings.ToLower(t.key)]
 		switch {
-		case !ok || creating:
+		case !ok:
 			ids[t.key] = types.StringUnknown()
 			work = true
 		case failedDelivery(h.State):
@@ -292,11 +307,14 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 			gone = append(gone, h.key)
 		}
 	}
+	if len(gone) > 0 && r.configured() {
+		r.checkManagers(ctx, plan, held, listed, r.rosterOf(ctx, req.Private, &resp.Diagnostics), &resp.Diagnostics)
+	}
 	m, d := types.MapValue(types.StringType, ids)
 	resp.Diagnostics.Append(d...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignment_ids"), m)...)
 	if work || len(gone) > 0 {
-		unknownMaps()
+		unknownMaps("undelivered", "invited_object_ids")
 	} else {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("undelivered"), prior.Undelivered)...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("invited_object_ids"), prior.InvitedObjectIDs)...)
@@ -307,18 +325,29 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	}
 }
 
-// warnRemovals makes plain, in the plan of a new resource (which has no
-// prior state to show a diff against), whose access the create will take
-// away: the live assignments under the policy that the configuration does
-// not list. One listing of the package, read only.
-func (r *accessPackageAssignmentsResource) warnRemovals(ctx context.Context, plan assignmentSetModel, targets []target, diags *diag.Diagnostics) {
+// planCreate makes plain, in the plan of a new resource (which has no prior
+// state to show a diff against), whose access the create will take away —
+// the live assignments under the policy that the configuration does not
+// list, or, while the targets are known only at apply, everyone who holds
+// it — and stops the plan when another resource manages any of them, or
+// when one person is listed twice. One listing of the package, read only.
+func (r *accessPackageAssignmentsResource) planCreate(ctx context.Context, plan assignmentSetModel, targets []target, known bool, diags *diag.Diagnostics) {
 	held, err := r.observe(ctx, plan, nil)
 	if err != nil {
 		tflog.Warn(ctx, "could not list the package's assignments at plan time", map[string]any{"error": err.Error()})
+		diags.AddWarning("Could not list who holds the package",
+			fmt.Sprintf("The plan could not list the assignments of access package %s under policy %s, so it cannot say whose access the create removes. The create lists them again before it changes anything.\n\n%s",
+				plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString(), explain(err)))
 		return
 	}
-	var gone, kept []string
+	if !known {
+		warnUnknownTargets(plan, held, diags)
+		return
+	}
+	samePersonTwice(targets, nil, held, diags)
 	listed := keysOf(targets)
+	r.checkManagers(ctx, plan, held, listed, roster{}, diags)
+	var gone, kept []string
 	for k, h := range held {
 		if listed[k] {
 			kept = append(kept, h.key)
@@ -329,14 +358,138 @@ func (r *accessPackageAssignmentsResource) warnRemovals(ctx context.Context, pla
 	if len(gone) == 0 {
 		return
 	}
-	sort.Strings(gone)
-	list := gone
-	if len(list) > maxListedFailures {
-		list = append(append([]string{}, list[:maxListedFailures]...), fmt.Sprintf("and %d more", len(gone)-maxListedFailures))
-	}
 	diags.AddWarning("This apply removes access",
-		fmt.Sprintf("Access package %s already has %d live assignment(s) under policy %s that the configuration does not list; creating this resource removes them (adminRemove):\n\n- %s\n\n%d listed target(s) already hold the access and are kept without a new request. Add anyone who should keep it to target_object_ids or target_emails.",
-			plan.AccessPackageID.ValueString(), len(gone), plan.AssignmentPolicyID.ValueString(), strings.Join(list, "\n- "), len(kept)))
+		fmt.Sprintf("Access package %s already has %d live assignment(s) under policy %s that the configuration does not list; creating this resource removes them (adminRemove):\n\n%s\n\n%d listed target(s) already hold the access and are kept without a new request. Add anyone who should keep it to target_object_ids or target_emails.",
+			plan.AccessPackageID.ValueString(), len(gone), plan.AssignmentPolicyID.ValueString(), bulletList(gone), len(kept)))
+}
+
+// warnUnknownTargets says, when the targets are known only at apply, that
+// the apply removes anyone they do not list, and who holds the access now.
+func warnUnknownTargets(m assignmentSetModel, held map[string]heldEntry, diags *diag.Diagnostics) {
+	if len(held) == 0 {
+		return
+	}
+	var who []string
+	for _, h := range held {
+		who = append(who, h.key)
+	}
+	diags.AddWarning("This apply may remove access",
+		fmt.Sprintf("The targets are known only when the apply runs, so this plan cannot show whose access goes: the apply removes (adminRemove) anyone who holds access package %s under policy %s and is not among them. These %d hold it now:\n\n%s",
+			m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString(), len(who), bulletList(who)))
+}
+
+// bulletList is a sorted list, one "- " line each, the first
+// maxListedFailures of them and a count of the rest.
+func bulletList(items []string) string {
+	sort.Strings(items)
+	list := items
+	if len(list) > maxListedFailures {
+		list = append(append([]string{}, list[:maxListedFailures]...), fmt.Sprintf("and %d more", len(items)-maxListedFailures))
+	}
+	return "- " + strings.Join(list, "\n- ")
+}
+
+// samePersonTwice refuses a configuration that lists one person both by
+// email and by object id: Graph holds one assignment for them, so one of
+// the two would show as a change on every plan. What tells is the user
+// Entra invited for the email (from the state, invited; or, for a new
+// resource, from the listing, held).
+func samePersonTwice(targets []target, invited map[string]string, held map[string]heldEntry, diags *diag.Diagnostics) {
+	ids := map[string]string{}
+	for _, t := range targets {
+		if !t.email {
+			ids[strings.ToLower(t.key)] = t.key
+		}
+	}
+	for _, t := range targets {
+		if !t.email {
+			continue
+		}
+		oid := invited[strings.ToLower(t.key)]
+		if h, ok := held[strings.ToLower(t.key)]; ok && oid == "" {
+			oid = h.ObjectID
+		}
+		if id, dup := ids[strings.ToLower(oid)]; oid != "" && dup {
+			diags.AddAttributeError(path.Root("target_emails"), "Same person twice",
+				fmt.Sprintf("%q in target_emails is the user %s, who is also in target_object_ids (Entra invited the address as that user). Graph holds one assignment for them: list them once, by object id.", t.key, id))
+		}
+	}
+}
+
+// checkManagers stops with an error before the apply removes the access
+// of anyone another resource manages: among the held assignments that the
+// configuration does not list (listed; nil: none, as for a destroy), those
+// the roster does not list either — they appeared outside this resource —
+// whose request carries another manager's marker.
+func (r *accessPackageAssignmentsResource) checkManagers(ctx context.Context, m assignmentSetModel, held map[string]heldEntry, listed map[string]bool, ros roster, diags *diag.Diagnostics) {
+	var unlisted []heldEntry
+	for k, h := range held {
+		if !listed[k] && !ros.has(h.key) && h.ID != "" && h.State != graph.StateScheduled {
+			unlisted = append(unlisted, h)
+		}
+	}
+	if len(unlisted) == 0 || !r.cloud.HasJustification {
+		return
+	}
+	others, err := r.otherManagers(ctx, m.AccessPackageID.ValueString(), unlisted, ros.self())
+	if err != nil {
+		addGraphError(diags, "Could not check who manages the access to remove",
+			fmt.Sprintf("Before removing assignments of access package %s that this resource did not give, the provider reads which requests gave them, to make sure no other resource manages them; that listing failed.", m.AccessPackageID.ValueString()), err)
+		return
+	}
+	if len(others) == 0 {
+		return
+	}
+	var lines []string
+	for key, mgr := range others {
+		lines = append(lines, fmt.Sprintf("%s: given by %s", key, mgr))
+	}
+	diags.AddError("Another resource manages this access",
+		fmt.Sprintf("This apply would remove the access of %d target(s) of access package %s under policy %s that another Terraform resource gave, in this configuration or another state:\n\n%s\n\nTwo resources that manage the same package and policy remove each other's people on alternate applies. Manage each package and policy with one entitlement_access_package_assignments resource, or with entitlement_access_package_assignment resources, not both: add these people to this resource's targets, or remove the other resource (see the guide Managing who holds a package). If the other resource no longer exists (it was forgotten with a removed block or terraform state rm), list these people in this resource's targets for one apply, which makes them its own, then remove them.",
+			len(others), m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString(), bulletList(lines)))
+}
+
+// otherManagers finds, for each assignment, the manager that the marker of
+// its latest delivered adminAdd or adminUpdate request names, when that is
+// not self: one listing of the package's delivered requests.
+func (r *accessPackageAssignmentsResource) otherManagers(ctx context.Context, pkg string, hs []heldEntry, self manager) (map[string]manager, error) {
+	reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: pkg, State: graph.StateDelivered})
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]*graph.Request{}
+	for _, q := range reqs {
+		if q.Assignment == nil || (q.Type != "adminAdd" && q.Type != "adminUpdate") {
+			continue
+		}
+		k := strings.ToLower(q.Assignment.ID)
+		if p := latest[k]; p == nil || (q.Created != nil && (p.Created == nil || q.Created.After(*p.Created))) {
+			latest[k] = q
+		}
+	}
+	out := map[string]manager{}
+	for _, h := range hs {
+		q := latest[strings.ToLower(h.ID)]
+		if q == nil {
+			continue
+		}
+		if mgr, ok := managerOf(q.Justification); ok && mgr != self {
+			out[h.key] = mgr
+		}
+	}
+	return out, nil
+}
+
+// rosterOf reads the resource's roster from its private state.
+func (r *accessPackageAssignmentsResource) rosterOf(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}, diags *diag.Diagnostics) roster {
+	if private == nil {
+		return decodeRoster(nil)
+	}
+	raw, d := private.GetKey(ctx, rosterKey)
+	diags.Append(d...)
+	return decodeRoster(raw)
 }
 
 // keysOf is the set of targets, lower-cased: ids and addresses compare
@@ -349,6 +502,14 @@ func keysOf(ts []target) map[string]bool {
 	return out
 }
 
+// Create makes Graph hold exactly the configured targets, keeping those who
+// already hold the access. Whatever it could not finish — a target Graph
+// refused, an interruption, a timeout, a lost answer — it saves in a state
+// that Terraform accepts as the plan's (the configured targets, with what
+// Graph holds in the computed maps) and reports as warnings, never errors:
+// Terraform taints a create that returns an error, or whose state differs
+// from the plan, and the next apply would replace it — remove everyone, then
+// add everyone. The next plan retries exactly what failed.
 func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan assignmentSetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -360,29 +521,37 @@ func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resou
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	plan.ID = types.StringValue(plan.AccessPackageID.ValueString() + "/" + plan.AssignmentPolicyID.ValueString())
+	targets, _ := targetsOf(plan)
+	ros := roster{Manager: newManagerID()}
 
-	// What the package already has under the policy: kept, or removed.
+	// What the package already has under the policy: kept, or removed —
+	// unless another resource manages it. Nothing is sent before these
+	// checks pass, so a failed check leaves nothing to track.
 	held, err := r.observe(ctx, plan, nil)
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Error creating access package assignments",
 			fmt.Sprintf("Could not list the assignments of access package %s under policy %s.", plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString()), err)
 		return
 	}
-	out := r.converge(ctx, &plan, held, false, &resp.Diagnostics)
+	samePersonTwice(targets, nil, held, &resp.Diagnostics)
+	r.checkManagers(ctx, plan, held, keysOf(targets), ros, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// A create that partly failed still saves what Graph holds, and says
-	// what failed as warnings: an error would make Terraform taint the
-	// resource, and the next apply would replace it — remove everyone, then
-	// add everyone. Without an error, the next plan shows just the targets
-	// that failed, and the apply retries only those (and fails on errors).
-	if out.failed > 0 && out.tracked == 0 && out.changed == 0 {
+	out := r.converge(ctx, &plan, held, false, ros.self(), &resp.Diagnostics)
+	if out == nil {
+		return
+	}
+	if out.failed > 0 && !out.touched && len(out.after) == 0 {
+		// Graph refused everything and holds nothing: there is nothing to
+		// track, and an error saves no state (so nothing is tainted).
 		out.report(&resp.Diagnostics, true)
 		return
 	}
 	out.report(&resp.Diagnostics, false)
+	resp.Diagnostics.Append(recordApplied(&plan, out.after)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, rosterKey, ros.with(keysList(targets)).encode())...)
 }
 
 func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -401,6 +570,22 @@ func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resourc
 	}
 	resp.Diagnostics.Append(record(&m, held)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	ros := r.rosterOf(ctx, req.Private, &resp.Diagnostics)
+	if ros.ClaimAll || ros.Manager == "" {
+		// After an import the resource claims everyone who holds the access
+		// now; a state written before rosters existed gets its marker id.
+		if ros.Manager == "" {
+			ros.Manager = newManagerID()
+		}
+		if ros.ClaimAll {
+			var keys []string
+			for _, h := range held {
+				keys = append(keys, h.key)
+			}
+			ros = ros.with(keys)
+		}
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, rosterKey, ros.encode())...)
+	}
 }
 
 func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -415,19 +600,39 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	plan.ID = prior.ID
+	ros := r.rosterOf(ctx, req.Private, &resp.Diagnostics)
+	if ros.Manager == "" {
+		ros.Manager = newManagerID()
+	}
+	targets, _ := targetsOf(plan)
 	// What Graph holds is the state the plan was made from, refreshed.
 	held, d := heldOf(ctx, prior)
 	resp.Diagnostics.Append(d...)
 	markEmails(held, prior)
+	// The plan checked who manages what it removes; a saved plan may be
+	// applied much later, so look again before anything is sent.
+	r.checkManagers(ctx, plan, held, keysOf(targets), ros, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	changed := !plan.Schedule.Equal(prior.Schedule) || !plan.Answers.Equal(prior.Answers)
-	out := r.converge(ctx, &plan, held, changed, &resp.Diagnostics)
+	out := r.converge(ctx, &plan, held, changed, ros.self(), &resp.Diagnostics)
 	if out == nil {
 		return
 	}
-	if out.failed > 0 && changed {
-		// The schedule or answers did not reach every target: keep the old
-		// ones recorded, so the next plan sends them again.
-		plan.Schedule, plan.Answers = prior.Schedule, prior.Answers
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, rosterKey, ros.with(keysList(targets)).encode())...)
+	if out.failed > 0 {
+		// Terraform does not taint an update that fails, and takes the
+		// state it returns: record what Graph holds, targets included, so
+		// the next plan shows what is left to do. The schedule or answers
+		// did not reach every target: keep the old ones recorded, so the
+		// next plan sends them again.
+		if changed {
+			plan.Schedule, plan.Answers = prior.Schedule, prior.Answers
+		}
+		resp.Diagnostics.Append(record(&plan, out.after)...)
+	} else {
+		resp.Diagnostics.Append(recordApplied(&plan, out.after)...)
 	}
 	out.report(&resp.Diagnostics, true)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -443,13 +648,18 @@ func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resou
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	ros := r.rosterOf(ctx, req.Private, &resp.Diagnostics)
 	held, d := heldOf(ctx, m)
 	resp.Diagnostics.Append(d...)
 	markEmails(held, m)
+	r.checkManagers(ctx, m, held, nil, ros, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	none := m
 	none.TargetObjectIDs, _ = targetSet(nil)
 	none.TargetEmails = targetSetNull()
-	out := r.converge(ctx, &none, held, false, &resp.Diagnostics)
+	out := r.converge(ctx, &none, held, false, ros.self(), &resp.Diagnostics)
 	if out == nil {
 		return
 	}
@@ -474,6 +684,32 @@ func (r *accessPackageAssignmentsResource) ImportState(ctx context.Context, req 
 	for _, name := range []string{"assignment_ids", "undelivered", "invited_object_ids"} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), types.MapValueMust(types.StringType, nil))...)
 	}
+	// Whoever imports the package declares its holders theirs: the refresh
+	// that follows the import records them in the roster.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, rosterKey, roster{Manager: newManagerID(), ClaimAll: true}.encode())...)
+}
+
+// keysList is the targets' keys.
+func keysList(ts []target) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.key
+	}
+	return out
+}
+
+// invited is the state's invited_object_ids, keyed by lower-cased email.
+func (m assignmentSetModel) invited(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	if m.InvitedObjectIDs.IsNull() || m.InvitedObjectIDs.IsUnknown() {
+		return out
+	}
+	raw := map[string]string{}
+	_ = m.InvitedObjectIDs.ElementsAs(ctx, &raw, false) // a map of strings: cannot fail
+	for k, v := range raw {
+		out[strings.ToLower(k)] = v
+	}
+	return out
 }
 
 // markEmails marks the held entries that are email targets in m.
@@ -610,11 +846,55 @@ func record(m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
 	return diags
 }
 
+// notAssigned is the undelivered value of a configured target for which
+// Graph holds nothing after an apply: its request was refused, or the apply
+// ended (interrupted, timed out) before Graph made an assignment.
+const notAssigned = "notAssigned"
+
+// recordApplied writes what Graph holds after an apply into the computed
+// maps and keeps the target sets as planned (the configuration's): the
+// state Terraform checks against the plan. A configured target that Graph
+// holds nothing for is undelivered, notAssigned; the next refresh drops it
+// from the sets, so the next plan adds it again.
+func recordApplied(m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
+	var diags diag.Diagnostics
+	assignmentIDs := make(map[string]attr.Value, len(held))
+	undelivered := map[string]attr.Value{}
+	invited := map[string]attr.Value{}
+	for _, h := range held {
+		assignmentIDs[h.key] = types.StringValue(h.ID)
+		if h.State != graph.StateDelivered {
+			undelivered[h.key] = types.StringValue(h.State)
+		}
+		if h.email && h.ObjectID != "" {
+			invited[h.key] = types.StringValue(h.ObjectID)
+		}
+	}
+	targets, _ := targetsOf(*m)
+	for _, t := range targets {
+		if _, ok := held[strings.ToLower(t.key)]; !ok {
+			undelivered[t.key] = types.StringValue(notAssigned)
+		}
+	}
+	for _, f := range []struct {
+		dst   *types.Map
+		elems map[string]attr.Value
+	}{{&m.AssignmentIDs, assignmentIDs}, {&m.Undelivered, undelivered}, {&m.InvitedObjectIDs, invited}} {
+		v, d := types.MapValue(types.StringType, f.elems)
+		diags.Append(d...)
+		*f.dst = v
+	}
+	return diags
+}
+
 // convergence is what an apply did.
 type convergence struct {
-	after                    map[string]heldEntry
-	failures                 []failure
-	failed, changed, tracked int
+	after    map[string]heldEntry
+	failures []failure
+	failed   int
+	// touched says that Graph may have taken a request: one answered, one
+	// whose answer was lost, an assignment found.
+	touched bool
 }
 
 type failure struct {
@@ -625,14 +905,15 @@ type failure struct {
 // converge makes Graph hold exactly plan's targets, from held (what Graph
 // holds now): it adds the missing, removes the others, retries failed
 // deliveries and, when refresh is set, sends the schedule and answers to
-// every kept target. It records the outcome in plan (sets and map) and
-// returns it; nil when nothing was sent (the error is in diags).
-func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *assignmentSetModel, held map[string]heldEntry, refresh bool, diags *diag.Diagnostics) *convergence {
+// every kept target. Its requests carry mgr's marker. It returns what
+// Graph holds after (the caller records it); nil when nothing was sent (the
+// error is in diags).
+func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *assignmentSetModel, held map[string]heldEntry, refresh bool, mgr manager, diags *diag.Diagnostics) *convergence {
 	targets, _ := targetsOf(*plan)
 	pkg, policy := plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString()
 	just := ""
 	if r.cloud.HasJustification {
-		just = plan.Justification.ValueString()
+		just = withMarker(plan.Justification.ValueString(), mgr)
 	}
 	sch, d := expandSchedule(ctx, plan.Schedule)
 	diags.Append(d...)
@@ -698,7 +979,7 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 			continue
 		}
 		if h.ID == h.RequestID && h.State == graph.StateScheduled {
-			out.failures = append(out.failures, failure{target: h.key, what: "remove the access of", err: fmt.Errorf("request %s is scheduled for a later start and has made no assignment yet; Graph lets only a signed-in user cancel a request, so cancel it in the Entra portal or apply again once it has started", h.RequestID)})
+			out.fail(h.key, "remove the access of", fmt.Errorf("request %s is scheduled for a later start and has made no assignment yet; Graph lets only a signed-in user cancel a request, so cancel it in the Entra portal or apply again once it has started", h.RequestID))
 			continue
 		}
 		changes = append(changes, graph.Change{Kind: graph.ChangeRemove, AssignmentID: h.ID, Justification: just})
@@ -732,10 +1013,10 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 		if res.Request != nil && res.Request.State == graph.StateScheduled && res.Assignment == nil {
 			entry.State = graph.StateScheduled
 		}
+		out.touched = out.touched || res.RequestID != "" || res.Assignment != nil || graph.IsAmbiguous(res.Err)
 		switch ch.Kind {
 		case graph.ChangeRemove:
 			if res.Err == nil {
-				out.changed++
 				delete(after, k)
 				continue
 			}
@@ -750,7 +1031,6 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 				out.fail(key, "give access to", res.Err)
 				continue
 			}
-			out.changed++ // an object Graph created (or took over) is tracked, whatever the outcome
 		case graph.ChangeUpdate:
 			if res.Err != nil || entry.State == "" {
 				entry.State = prev.State
@@ -765,8 +1045,6 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 			out.fail(key, map[graph.ChangeKind]string{graph.ChangeAdd: "give access to", graph.ChangeUpdate: "update the access of", graph.ChangeRemove: "remove the access of", graph.ChangeRetry: "retry the delivery to"}[ch.Kind], res.Err)
 		}
 	}
-	out.tracked = len(after)
-	diags.Append(record(plan, after)...)
 	return out
 }
 
@@ -812,7 +1090,16 @@ func (c *convergence) report(diags *diag.Diagnostics, asError bool) {
 		add(fmt.Sprintf("Access package assignments failed for %d more targets", len(rest)), strings.Join(rest, "\n"))
 	}
 	if !asError {
+		why := ""
+		for _, f := range c.failures {
+			switch {
+			case errors.Is(f.err, context.Canceled):
+				why = " The apply was interrupted before every change had settled."
+			case errors.Is(f.err, context.DeadlineExceeded):
+				why = " The create's timeout ran out before every change had settled (raise timeouts.create for rosters this large)."
+			}
+		}
 		diags.AddWarning("Access not given to every target",
-			fmt.Sprintf("%d of the targets failed (listed above). The resource was created with what Graph holds, not failed, because Terraform would replace a failed create on the next apply, removing and re-adding everyone's access. The next plan shows the failed targets, and the next apply retries only those.", len(c.failures)))
+			fmt.Sprintf("%d of the targets failed (listed above).%s The resource was created with what Graph holds, not failed, because Terraform would replace a failed create on the next apply, removing and re-adding everyone's access. The state lists them in undelivered; the next plan shows them, and the next apply retries only those. To fail a pipeline on it, add a postcondition on undelivered (see the resource's documentation).", len(c.failures), why))
 	}
 }

@@ -325,6 +325,13 @@ func TestAccAccessPackageAssignments_emails(t *testing.T) {
 				},
 			},
 			{
+				// The same person by email and by object id: Graph holds one
+				// assignment for them, so the plan refuses it.
+				Config:      setConfig(p, []string{uAlice, guest}, `target_emails = ["`+mail+`"]`),
+				PlanOnly:    true,
+				ExpectError: errRE(`Same person twice.*` + guest),
+			},
+			{
 				// Once invited, the same person listed by object id: the
 				// assignment is kept under the new key, with no request.
 				PreConfig: func() { srv.ResetMetrics() },

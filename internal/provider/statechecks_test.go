@@ -111,11 +111,13 @@ func stateID(s *tfjson.State, addr string) (string, error) {
 	return "", fmt.Errorf("no %s in the state", addr)
 }
 
-// justified: the request carries this justification.
+// justified: the request carries this justification, followed by the
+// marker that names the resource kind that sent it.
 func justified(want string) func(emulator.RequestView) error {
 	return func(r emulator.RequestView) error {
-		if r.Justification != want {
-			return fmt.Errorf("justification %q, want %q", r.Justification, want)
+		got, ok := managerOf(r.Justification)
+		if !ok || r.Justification != withMarker(want, got) {
+			return fmt.Errorf("justification %q, want %q and a marker", r.Justification, want)
 		}
 		return nil
 	}
