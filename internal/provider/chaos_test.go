@@ -3,9 +3,12 @@ package provider
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,6 +105,8 @@ func TestAccChaos(t *testing.T) {
 	for run := 1; run <= runs; run++ {
 		t.Run(fmt.Sprintf("run%d/assignments", run), func(t *testing.T) { chaosAssignments(t, run, size) })
 		t.Run(fmt.Sprintf("run%d/authoritative", run), func(t *testing.T) { chaosAuthoritative(t, run, 4*size) })
+		t.Run(fmt.Sprintf("run%d/partial", run), func(t *testing.T) { chaosPartialCreate(t, run, 4*size) })
+		t.Run(fmt.Sprintf("run%d/interrupted", run), func(t *testing.T) { chaosInterruptedCreate(t, run, 4*size) })
 		t.Run(fmt.Sprintf("run%d/reprocess", run), func(t *testing.T) { chaosReprocess(t, run, size) })
 		t.Run(fmt.Sprintf("run%d/resume", run), func(t *testing.T) { chaosResume(t, run, size) })
 	}
@@ -218,6 +223,125 @@ resource "entitlement_access_package_assignments" "c" {
 			{Config: cfg("2031-01-01T00:00:00Z"), Check: func(*terraform.State) error { return each("adminUpdate", true) }},
 		},
 	})
+}
+
+// chaosPartialCreate: a create of the authoritative resource under the
+// fault mix, with a target that does not exist and one whose request Graph
+// refuses (403), beside two holders to keep: the create is saved (not
+// tainted), nobody who holds the access is removed, and once the two are
+// fixed the next apply gives exactly one adminAdd to each new target.
+func chaosPartialCreate(t *testing.T, run, size int) {
+	f, users := chaosUsers(size)
+	srv, p := testEmulator(t, emulator.Options{Fixture: f, Seed: int64(300 + run)})
+	keep := users[:2]
+	for _, u := range keep {
+		_, err := srv.AddAssignment(pkgSales, polDirect, u, nil)
+		must(t, err)
+	}
+	waitFor(t, 10*time.Second, "the holders before Terraform", func() bool { return len(livePolicy(srv, polDirect)) == 2 })
+	start := time.Now()
+	defer func() { recordChaos(srv, "partial", run, start, t) }()
+	ghost := "99999999-0000-4000-8000-000000000099"
+	refused := users[len(users)-1]
+	cfg := func(targets []string) string {
+		return p + fmt.Sprintf(`
+resource "entitlement_access_package_assignments" "c" {
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_ids    = %s
+}
+`, pkgSales, polDirect, hclList(targets))
+	}
+	faults := func() {
+		chaosFaults(t, srv)
+		rules := append([]emulator.Fault{{Method: "POST", Route: "POST /assignmentRequests", Body: refused, Status: 403}}, srv.Faults()...)
+		for i := range rules {
+			rules[i].Fired = 0
+		}
+		must(t, srv.SetFaults(rules))
+	}
+	noKeeperRemoved := func(*terraform.State) error {
+		if n := keepersRemoved(srv, users); n != 0 {
+			return fmt.Errorf("%d adminRemove requests for people who keep their access", n)
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		PreCheck:                 faults,
+		Steps: []resource.TestStep{
+			{Config: cfg(append(append([]string{}, users...), ghost)), ExpectNonEmptyPlan: true, Check: noKeeperRemoved},
+			{
+				PreConfig: chaosFaultsOnly(t, srv),
+				Config:    cfg(users),
+				Check: func(s *terraform.State) error {
+					if err := noKeeperRemoved(s); err != nil {
+						return err
+					}
+					for _, u := range users {
+						if err := exactly(srv, "adminAdd", u, 1); err != nil {
+							return err
+						}
+						if len(liveAssignments(srv, pkgSales, u)) != 1 {
+							return fmt.Errorf("%s holds nothing", u)
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// chaosFaultsOnly puts back the plain fault mix (no refused target).
+func chaosFaultsOnly(t *testing.T, srv *emulator.Server) func() {
+	return func() { chaosFaults(t, srv) }
+}
+
+// chaosInterruptedCreate: a create of the authoritative resource under the
+// fault mix, stopped by SIGINT while it follows its requests; the next
+// apply converges with one adminAdd per new target, one adminRemove for
+// the holder to remove, and none for the holders kept.
+func chaosInterruptedCreate(t *testing.T, run, size int) {
+	f, users := chaosUsers(size)
+	srv, url := startEmulator(t, emulator.Options{Fixture: f, Seed: int64(400 + run)})
+	keep, add := users[:2], users[2:]
+	for _, u := range append(append([]string{}, keep...), uCarol) {
+		_, err := srv.AddAssignment(pkgSales, polDirect, u, nil)
+		must(t, err)
+	}
+	waitFor(t, 10*time.Second, "the holders before Terraform", func() bool { return len(livePolicy(srv, polDirect)) == 3 })
+	start := time.Now()
+	defer func() { recordChaos(srv, "interrupted", run, start, t) }()
+	chaosFaults(t, srv)
+	slow := add[len(add)-1]
+	must(t, srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: slow, DeliveryDelay: &emulator.Duration{D: time.Hour}}}))
+	r := newExampleRun(t, srv, url)
+	must(t, os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(setConfig("", users, "")), 0o644))
+	r.tf(0, "init", "-input=false")
+	cmd := exec.Command(cliPath(), "apply", "-input=false", "-auto-approve", "-no-color")
+	cmd.Dir, cmd.Env = r.dir, append(os.Environ(), r.env...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	must(t, cmd.Start())
+	waitFor(t, 120*time.Second, "the slow target's request", func() bool { return len(requestsOf(srv, "adminAdd", slow)) == 1 })
+	must(t, cmd.Process.Signal(syscall.SIGINT))
+	_ = cmd.Wait() // interrupted: what it left in Graph and in the state is what is checked
+	must(t, srv.SetBehaviours(nil))
+	srv.AdvanceClock(2 * time.Hour)
+	second := r.tf(0, "apply", "-input=false", "-auto-approve")
+	if n := keepersRemoved(srv, users); n != 0 {
+		t.Fatalf("%d adminRemove requests for people who keep their access\nfirst apply:\n%s\nsecond apply:\n%s", n, out.String(), second)
+	}
+	for _, u := range add {
+		if err := exactly(srv, "adminAdd", u, 1); err != nil {
+			t.Fatalf("%v\nsecond apply:\n%s", err, second)
+		}
+	}
+	if err := exactly(srv, "adminRemove", uCarol, 1); err != nil {
+		t.Fatal(err)
+	}
+	r.tf(0, "plan", "-input=false", "-detailed-exitcode")
 }
 
 // effective counts the calls of a route that Graph carried out: answered
