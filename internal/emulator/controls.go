@@ -250,16 +250,10 @@ func (s *Server) AddToken(token string, id Identity) error {
 }
 
 // ExpireAssignment ends an assignment out of band, as an administrator in
-// the portal would (for tests of drift and of resources that disappear).
+// the portal would, with the adminRemove request Graph records for it (see
+// removals.go for the other kinds of removal).
 func (s *Server) ExpireAssignment(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.st.assignments[lower(id)]
-	if a == nil {
-		return fmt.Errorf("no assignment %s", id)
-	}
-	s.expire(a, s.now())
-	return nil
+	return s.RemoveAssignment(id, RemovedByAdmin)
 }
 
 // ---- the HTTP side of the controls -------------------------------------------------
@@ -373,6 +367,8 @@ func (s *Server) controlMux() *http.ServeMux {
 	handle("POST requests/{id}/approve", func(w http.ResponseWriter, r *http.Request) { done(w, 400, s.Approve(r.PathValue("id"))) })
 	handle("POST requests/{id}/deny", func(w http.ResponseWriter, r *http.Request) { done(w, 400, s.Deny(r.PathValue("id"))) })
 	handle("POST assignments/{id}/expire", func(w http.ResponseWriter, r *http.Request) { done(w, 404, s.ExpireAssignment(r.PathValue("id"))) })
+	handle("POST assignments/{id}/remove", s.postRemoval)
+	handle("DELETE users/{id}", s.deleteUser)
 	// Anything else: the mux's 404, or 405 with Allow for a known path.
 	return mux
 }

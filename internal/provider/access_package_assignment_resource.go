@@ -54,6 +54,11 @@ type accessPackageAssignmentModel struct {
 	Status             types.String   `tfsdk:"status"`
 	RequestID          types.String   `tfsdk:"request_id"`
 	Target             types.Object   `tfsdk:"target"`
+	AccessStart        types.String   `tfsdk:"access_start_date_time"`
+	AccessEnd          types.String   `tfsdk:"access_end_date_time"`
+	EndedAt            types.String   `tfsdk:"ended_date_time"`
+	EndedBy            types.String   `tfsdk:"ended_by"`
+	Renew              types.String   `tfsdk:"renew"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -127,7 +132,27 @@ func (r *accessPackageAssignmentResource) Schema(ctx context.Context, _ resource
 				MarkdownDescription: "The id of the last assignment request the provider sent for this assignment. Empty after an import.",
 				Computed:            true,
 			},
-			"target":   targetSchema(),
+			"target": targetSchema(),
+			"access_start_date_time": schema.StringAttribute{
+				MarkdownDescription: "When the access started (or starts), as Graph holds it. Graph moves a start in the past to the time it processed the request; `schedule` keeps what you wrote.",
+				Computed:            true,
+			},
+			"access_end_date_time": schema.StringAttribute{
+				MarkdownDescription: "When the access ends, as Graph holds it: the end date, or the start plus the duration of an `afterDuration` expiration. Null when it does not end.",
+				Computed:            true,
+			},
+			"ended_date_time": schema.StringAttribute{
+				MarkdownDescription: "When the access ended (expired or was removed); null while it lasts. An ended assignment stays in the state: see `ended_by`.",
+				Computed:            true,
+			},
+			"ended_by": schema.StringAttribute{
+				MarkdownDescription: "Why the access ended, once it has: `schedule` (its end came), `entra` (Entra removed it itself: an access review's denial, a user deleted from the directory), `unknown` (Graph shows no removal) — none of which the provider undoes by itself; `admin` (removed outside Terraform, in the portal or by another tool) or `user` (the person gave it up), which the next apply restores; or `terraform` (another resource of this provider removed it, a conflict the plan reports as an error). Null while the access lasts.",
+				Computed:            true,
+			},
+			"renew": schema.StringAttribute{
+				MarkdownDescription: "Change it (to any new value, a date say) to request the access again once it has ended by its schedule or by Entra's decision: the resource is replaced (a new `adminAdd`), and the plan says so. A new `schedule` renews it as well. While the access lasts, a change does nothing.",
+				Optional:            true,
+			},
 			"timeouts": resourceTimeouts(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
@@ -152,17 +177,64 @@ func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req re
 		resp.Diagnostics.AddAttributeWarning(path.Root("justification"), "Justification not sent in this cloud",
 			"Assignment requests in the US Government and China clouds have no justification property, so the provider records it in the state but does not send it to Graph.")
 	}
-	if !req.State.Raw.IsNull() {
+	creating := req.State.Raw.IsNull()
+	if !creating {
 		var prior accessPackageAssignmentModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-		if failedDelivery(prior.State.ValueString()) {
-			r.planRetry(ctx, prior, resp)
-		}
-		if plan.Schedule.Equal(prior.Schedule) && plan.Answers.Equal(prior.Answers) && plan.AssignmentPolicyID.Equal(prior.AssignmentPolicyID) {
-			return
+		if prior.State.ValueString() == graph.StateExpired {
+			// Ended: requested again only when the plan says so.
+			if creating = r.planEnded(ctx, plan, prior, resp); !creating {
+				return
+			}
+		} else {
+			if failedDelivery(prior.State.ValueString()) {
+				r.planRetry(ctx, prior, resp)
+			}
+			if plan.Schedule.Equal(prior.Schedule) && plan.Answers.Equal(prior.Answers) && plan.AssignmentPolicyID.Equal(prior.AssignmentPolicyID) {
+				return
+			}
 		}
 	}
-	checkAssignmentPlan(ctx, r.providerData, plan.AccessPackageID, plan.AssignmentPolicyID, plan.Schedule, plan.Answers, req.State.Raw.IsNull(), &resp.Diagnostics)
+	checkAssignmentPlan(ctx, r.providerData, plan.AccessPackageID, plan.AssignmentPolicyID, plan.Schedule, plan.Answers, creating, &resp.Diagnostics)
+}
+
+// planEnded plans an assignment that has ended (see assignment_endings.go):
+// no change, with a warning that says when and why and what to do, when it
+// ended by its schedule or by Entra's decision; a replacement — a new
+// adminAdd — when that access is renewed (renew or the schedule changed),
+// or when it was removed outside Terraform (drift, restored); an error when
+// another resource of this provider removed it. It says whether the plan
+// replaces the resource.
+func (r *accessPackageAssignmentResource) planEnded(ctx context.Context, plan, prior accessPackageAssignmentModel, resp *resource.ModifyPlanResponse) bool {
+	e := ending{By: prior.EndedBy.ValueString()}
+	if t := parseTime(prior.EndedAt); t != nil {
+		e.At = *t
+	}
+	who := describeTarget(graph.AddInput{TargetObjectID: prior.TargetObjectID.ValueString(), TargetEmail: prior.TargetEmail.ValueString()})
+	renewed := !plan.Renew.Equal(prior.Renew) || !plan.Schedule.Equal(prior.Schedule)
+	switch {
+	case e.By == endedByTerraform:
+		resp.Diagnostics.AddError("Another resource manages this access",
+			fmt.Sprintf("The access of %s to access package %s ended because %s. Two resources that manage the same access remove each other's on alternate applies: manage it with one resource only (see the guide Managing who holds a package). To stop managing it here, remove this resource; to give the access again from this resource once the other no longer manages it, change renew.",
+				who, prior.AccessPackageID.ValueString(), e.describe()))
+		return false
+	case e.drift():
+		resp.Diagnostics.AddWarning("Access removed outside Terraform is restored",
+			fmt.Sprintf("The access of %s to access package %s ended because %s. The configuration still gives it, so this apply requests it again (the resource is replaced: a new adminAdd). To let the removal stand, remove this resource from the configuration.",
+				who, prior.AccessPackageID.ValueString(), e.describe()))
+	case renewed:
+		resp.Diagnostics.AddWarning("Access renewed",
+			fmt.Sprintf("This apply renews the access of %s to access package %s, which ended because %s: the resource is replaced (a new adminAdd).",
+				who, prior.AccessPackageID.ValueString(), e.describe()))
+	default:
+		resp.Diagnostics.AddWarning("Access ended",
+			fmt.Sprintf("The access of %s to access package %s ended because %s. The provider does not request it again by itself, so this plan changes nothing for it. To give it again, change renew (or the schedule) and apply; to stop managing it, remove this resource (destroying it sends no request).",
+				who, prior.AccessPackageID.ValueString(), e.describe()))
+		return false
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringUnknown())...)
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("state"))
+	return true
 }
 
 // ValidateConfig checks what the schema alone cannot: that the expiration's
@@ -232,7 +304,23 @@ func (r *accessPackageAssignmentResource) Create(ctx context.Context, req resour
 		setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createdKey, []byte(fmt.Sprintf("%q", time.Now().UTC().Format(time.RFC3339))))...)
 	}
-	outcomeDiagnostics(&resp.Diagnostics, "creating", final, out.RequestID, werr, plan.ID.ValueString() != "")
+	tracked := plan.ID.ValueString() != ""
+	if tracked {
+		// Graph holds an assignment or a request for the person now: the
+		// create says how it ended as warnings, never errors, because
+		// Terraform would taint the resource and replace it on the next
+		// apply — remove the access, then request it again. The state says
+		// how far it got (state: deliveryFailed, delivering, ...), the next
+		// plan retries a failed delivery in place, and a postcondition on
+		// state fails a pipeline that needs the access delivered.
+		var warn diag.Diagnostics
+		outcomeDiagnostics(&warn, "creating", final, out.RequestID, werr, true)
+		for _, d := range warn {
+			resp.Diagnostics.AddWarning(d.Summary(), d.Detail())
+		}
+		return
+	}
+	outcomeDiagnostics(&resp.Diagnostics, "creating", final, out.RequestID, werr, false)
 }
 
 func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -275,14 +363,26 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 		// read as not found. Wait for it rather than forget it.
 		a, err = r.client.WaitAssignmentVisible(ctx, id, r.poll)
 	}
-	if graph.IsNotFound(err) || (err == nil && !a.Live()) {
-		tflog.Info(ctx, "the assignment is gone or expired; removing it from state", map[string]any{"assignment_id": id})
+	if graph.IsNotFound(err) {
+		tflog.Info(ctx, "the assignment is gone; removing it from state", map[string]any{"assignment_id": id})
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Error reading access package assignment", fmt.Sprintf("Could not read assignment %s.", id), err)
 		return
+	}
+	if !a.Live() {
+		// Ended: it stays in the state with why, so that the plan can tell a
+		// schedule or a governance decision (kept) from drift (restored).
+		e, err := r.endingOf(ctx, m, a)
+		if err != nil {
+			addGraphError(&resp.Diagnostics, "Error reading access package assignment",
+				fmt.Sprintf("Assignment %s has ended; the requests of access package %s, which say why, could not be read.", id, m.AccessPackageID.ValueString()), err)
+			return
+		}
+		m.EndedBy = types.StringValue(e.By)
+		tflog.Info(ctx, "the assignment has ended", map[string]any{"assignment_id": id, "ended_by": e.By, "request_id": e.RequestID})
 	}
 	m.AccessPackageID = keepCase(m.AccessPackageID, a.AccessPackageID)
 	m.AssignmentPolicyID = keepCase(m.AssignmentPolicyID, a.PolicyID)
@@ -295,6 +395,9 @@ func (r *accessPackageAssignmentResource) Read(ctx context.Context, req resource
 	}
 	if m.RequestID.IsUnknown() || m.RequestID.IsNull() {
 		m.RequestID = types.StringValue("")
+	}
+	if a.Live() {
+		m.EndedBy = types.StringNull()
 	}
 	if m.Timeouts.IsNull() || m.Timeouts.IsUnknown() {
 		m.Timeouts = timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})}
@@ -315,8 +418,23 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	if prior.State.ValueString() == graph.StateExpired {
+		// Ended and not renewed (a renewal replaces the resource): only
+		// Terraform-side values changed; Graph has nothing to update.
+		prior.Justification, prior.Renew, prior.Timeouts = plan.Justification, plan.Renew, plan.Timeouts
+		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...)
+		return
+	}
 	// Values only Graph knows stay as they were unless the update changes them.
 	plan.ID, plan.Target = prior.ID, prior.Target
+	keepComputed(&plan, prior)
+	// The plan says whether it retries a failed delivery (planRetry); an
+	// update for anything else leaves a failure that can no longer be
+	// retried as it is.
+	flag, d := req.Private.GetKey(ctx, retryKey)
+	resp.Diagnostics.Append(d...)
+	retry := string(flag) == "true"
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, retryKey, nil)...)
 	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 	if plan.State.IsUnknown() {
 		plan.State = prior.State
@@ -328,7 +446,7 @@ func (r *accessPackageAssignmentResource) Update(ctx context.Context, req resour
 		plan.RequestID = prior.RequestID
 	}
 
-	if failedDelivery(prior.State.ValueString()) && plan.ID.ValueString() != plan.RequestID.ValueString() {
+	if retry && failedDelivery(prior.State.ValueString()) && plan.ID.ValueString() != plan.RequestID.ValueString() {
 		if !r.retryDelivery(ctx, &plan, prior, resp) {
 			return
 		}
@@ -404,6 +522,9 @@ func (r *accessPackageAssignmentResource) Delete(ctx context.Context, req resour
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	if m.State.ValueString() == graph.StateExpired {
+		return // the access has ended: there is nothing to remove
+	}
 	id := m.ID.ValueString()
 	if id == m.RequestID.ValueString() {
 		// Only a request exists; if it has made an assignment since, remove that.
@@ -542,21 +663,26 @@ func failedDelivery(state string) bool {
 // while Graph still allows it (14 days after it completed), or else a
 // replacement, which requests the access again.
 func (r *accessPackageAssignmentResource) planRetry(ctx context.Context, prior accessPackageAssignmentModel, resp *resource.ModifyPlanResponse) {
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringUnknown())...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 	q, err := r.retryRequest(ctx, prior)
 	if err != nil {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringUnknown())...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, retryKey, []byte("true"))...)
 		resp.Diagnostics.AddWarning("Failed delivery to retry", fmt.Sprintf("Assignment %s is %s in Graph. The apply will retry its delivery; its request could not be read now: %v", prior.ID.ValueString(), prior.State.ValueString(), err))
 		return
 	}
 	if ok, _, gerr := graph.ReprocessGuard(q, time.Now()); ok && gerr == nil {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringUnknown())...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, retryKey, []byte("true"))...)
 		resp.Diagnostics.AddWarning("Failed delivery will be retried",
-			fmt.Sprintf("Assignment %s ended %s in Graph after Terraform recorded it. This apply reprocesses its request %s, which retries the delivery in place.", prior.ID.ValueString(), prior.State.ValueString(), q.ID))
+			fmt.Sprintf("Assignment %s is %s in Graph. This apply reprocesses its request %s, which retries the delivery in place (the assignment and any access already delivered stay).", prior.ID.ValueString(), prior.State.ValueString(), q.ID))
 		return
 	}
-	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("state"))
-	resp.Diagnostics.AddWarning("Failed delivery will be requested again",
-		fmt.Sprintf("Assignment %s ended %s in Graph, and its request %s can no longer be reprocessed (Graph reprocesses a request within 14 days of its completion). This apply replaces the assignment: it removes it and requests the access again.", prior.ID.ValueString(), prior.State.ValueString(), q.ID))
+	// Replacing it would remove whatever part of the access was delivered
+	// before asking again: that is the user's call, not the plan's.
+	resp.Diagnostics.AddWarning("Failed delivery can no longer be retried",
+		fmt.Sprintf("Assignment %s is %s in Graph, and its request %s can no longer be reprocessed (Graph reprocesses a request within 14 days of its completion). This plan changes nothing for it. To request the access again, replace it: terraform apply -replace=<this resource's address> (it removes the assignment, and whatever access was delivered, then requests it anew).", prior.ID.ValueString(), prior.State.ValueString(), q.ID))
 }
 
 // retryRequest is the request whose delivery failed: the one recorded, or
@@ -649,6 +775,11 @@ func (r *accessPackageAssignmentResource) recordCreated(ctx context.Context, m *
 	if m.Schedule.IsUnknown() {
 		m.Schedule = types.ObjectNull(scheduleAttrTypes)
 	}
+	for _, v := range []*types.String{&m.AccessStart, &m.AccessEnd, &m.EndedAt, &m.EndedBy} {
+		if v.IsUnknown() {
+			*v = types.StringNull()
+		}
+	}
 }
 
 // outcomeDiagnostics reports how a followed request ended.
@@ -656,10 +787,12 @@ func outcomeDiagnostics(diags *diag.Diagnostics, verb string, q *graph.Request, 
 	summary := "Error " + verb + " access package assignment"
 	kept := ""
 	if tracked {
-		kept = "\n\nThe assignment is recorded in the Terraform state, so nothing is left untracked in Graph; Terraform marks it tainted and will replace it on the next apply unless you repair it and untaint it (`terraform untaint`, or `tofu untaint`)."
+		summary = "Access package assignment not delivered yet"
+		kept = "\n\nThe assignment is recorded in the Terraform state, with its state, so nothing is left untracked in Graph and nothing will be replaced: the next plan reads how it ended, and retries a failed delivery in place. To fail a pipeline until the access is delivered, add a postcondition on state (see the resource's documentation)."
 	}
 	switch {
 	case werr != nil && errors.Is(werr, context.Canceled) && tracked:
+		// An interruption: a warning whatever the caller makes of errors.
 		diags.AddWarning("Interrupted while waiting for Graph",
 			fmt.Sprintf("Terraform was interrupted while assignment request %s was still being processed. Graph has the request, and the resource is recorded in the state; the next plan reads how it ended.", requestID))
 	case werr != nil && errors.Is(werr, context.DeadlineExceeded):
@@ -699,5 +832,46 @@ func recentlyCreated(ctx context.Context, private interface {
 func setIdentity(ctx context.Context, ident *tfsdk.ResourceIdentity, id types.String, diags *diag.Diagnostics) {
 	if ident != nil && !id.IsNull() && !id.IsUnknown() {
 		diags.Append(ident.SetAttribute(ctx, path.Root("id"), id)...)
+	}
+}
+
+// endingOf says why the ended assignment a ended: the state's answer when it
+// is about this ending already, else from the package's requests since
+// shortly before a expired (one listing; documented filters).
+func (r *accessPackageAssignmentResource) endingOf(ctx context.Context, m accessPackageAssignmentModel, a *graph.Assignment) (ending, error) {
+	if prev := parseTime(m.EndedAt); prev != nil && a.Expired != nil && prev.Equal(*a.Expired) && !m.EndedBy.IsNull() && m.EndedBy.ValueString() != "" {
+		return ending{By: m.EndedBy.ValueString(), At: *prev}, nil
+	}
+	var since *time.Time
+	if a.Expired != nil {
+		t := a.Expired.Add(-removalWindow)
+		since = &t
+	}
+	reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: m.AccessPackageID.ValueString(), CreatedAfter: since})
+	if err != nil {
+		return ending{}, err
+	}
+	return classifyEnding(a, reqs, manager{Kind: kindPerPerson}), nil
+}
+
+// retryKey is the private-state key by which a plan tells the update to
+// retry a failed delivery.
+const retryKey = "retry_delivery"
+
+// removalWindow is how long before an assignment expired the request that
+// removed it may have been made: a removal's delivery takes seconds, and a
+// day covers one that waited.
+const removalWindow = 24 * time.Hour
+
+// keepComputed carries the values only Graph knows from the prior state into
+// an update's plan, where the framework left them unknown.
+func keepComputed(plan *accessPackageAssignmentModel, prior accessPackageAssignmentModel) {
+	for _, f := range []struct{ dst, src *types.String }{
+		{&plan.AccessStart, &prior.AccessStart}, {&plan.AccessEnd, &prior.AccessEnd},
+		{&plan.EndedAt, &prior.EndedAt}, {&plan.EndedBy, &prior.EndedBy},
+	} {
+		if f.dst.IsUnknown() {
+			*f.dst = *f.src
+		}
 	}
 }

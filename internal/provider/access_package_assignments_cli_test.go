@@ -79,6 +79,13 @@ func TestAccExample_migrateToAuthoritative(t *testing.T) {
 		t.Fatalf("after the migration: %v", live)
 	}
 	r.tf(0, "plan", "-input=false", "-detailed-exitcode")
+	// Later Bob leaves the team. A per-person resource gave his access (its
+	// marker is on the request), but the import claimed every holder for
+	// the authoritative resource, so his removal is its own and goes ahead.
+	r.tf(0, "apply", "-input=false", "-auto-approve", `-var=sales_team=["`+exAlice+`","`+exDmitri+`"]`)
+	if live := liveUnder(srv); !live[exAlice] || live[exBob] || !live[exDmitri] || len(live) != 2 {
+		t.Fatalf("after Bob left: %v", live)
+	}
 }
 
 // forgotten says whether a plan forgets the per-person resource of a target

@@ -54,6 +54,10 @@ type assignmentSetModel struct {
 	AssignmentIDs      types.Map      `tfsdk:"assignment_ids"`
 	Undelivered        types.Map      `tfsdk:"undelivered"`
 	InvitedObjectIDs   types.Map      `tfsdk:"invited_object_ids"`
+	Ended              types.Map      `tfsdk:"ended"`
+	AccessStarts       types.Map      `tfsdk:"access_start_date_times"`
+	AccessEnds         types.Map      `tfsdk:"access_end_date_times"`
+	Renew              types.String   `tfsdk:"renew"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -130,6 +134,25 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
+			"ended": schema.MapAttribute{
+				MarkdownDescription: "The listed targets whose access has ended, with why: `schedule` (its end came), `entra` (Entra removed it itself: an access review's denial, a user deleted), `unknown` (Graph shows no removal) — the provider does not give these again by itself, and the plan warns of them; `terraform` (another resource of this provider removed it: the plan stops with an error); or, until the apply restores them, `admin` (removed outside Terraform) and `user` (the person gave it up). See the lifecycle table.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"access_start_date_times": schema.MapAttribute{
+				MarkdownDescription: "When each target's access started (or starts), as Graph holds it.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"access_end_date_times": schema.MapAttribute{
+				MarkdownDescription: "When each target's access ends, as Graph holds it (the end date, or the start plus an `afterDuration` expiration's duration), or, once ended, when it ended. Targets whose access does not end are left out.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"renew": schema.StringAttribute{
+				MarkdownDescription: "Change it (to any new value, a date say) to give the access again to every listed target whose access ended by its schedule or by Entra's decision: each gets a new `adminAdd`, and the plan lists them. A changed `schedule` renews the access that ended by its schedule. While everyone's access lasts, a change does nothing.",
+				Optional:            true,
+			},
 			"timeouts": resourceTimeouts(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
@@ -205,10 +228,14 @@ func heldOf(ctx context.Context, m assignmentSetModel) (map[string]heldEntry, di
 		return raw
 	}
 	ids, undelivered, invited := read(m.AssignmentIDs), read(m.Undelivered), read(m.InvitedObjectIDs)
+	ended, starts, ends := read(m.Ended), read(m.AccessStarts), read(m.AccessEnds)
 	for k, id := range ids {
-		h := heldEntry{key: k, ID: id, State: graph.StateDelivered, ObjectID: invited[k]}
+		h := heldEntry{key: k, ID: id, State: graph.StateDelivered, ObjectID: invited[k], Start: starts[k], End: ends[k]}
 		if st, ok := undelivered[k]; ok {
 			h.State = st
+		}
+		if by, ok := ended[k]; ok {
+			h.State, h.EndedBy = graph.StateExpired, by
 		}
 		if h.State == graph.StateScheduled {
 			h.RequestID = id // no assignment yet: the id is the request's
@@ -218,11 +245,39 @@ func heldOf(ctx context.Context, m assignmentSetModel) (map[string]heldEntry, di
 	return out, diags
 }
 
-// heldEntry is what Graph holds for a target, in the provider's terms.
+// heldEntry is what Graph holds for a target, in the provider's terms. An
+// entry whose access ended and which the provider keeps (its schedule or
+// Entra's decision; see assignment_endings.go) has State expired and
+// EndedBy.
 type heldEntry struct {
 	key                            string
 	email                          bool
 	ID, State, RequestID, ObjectID string
+	// Start and End are the access's, as Graph holds them (RFC 3339); End
+	// is when it ended, once it has.
+	Start, End string
+	EndedBy    string
+}
+
+// ended says whether the entry's access has ended (and is kept as ended).
+func (h heldEntry) ended() bool { return h.State == graph.StateExpired }
+
+// endedDrift reads, from the state's ended map, the targets whose access
+// was removed outside Terraform (the refresh dropped them from the sets and
+// the maps, so that the plan adds them back), keyed by lower-cased target.
+func endedDrift(ctx context.Context, m assignmentSetModel) map[string]string {
+	out := map[string]string{}
+	if m.Ended.IsNull() || m.Ended.IsUnknown() {
+		return out
+	}
+	raw := map[string]string{}
+	_ = m.Ended.ElementsAs(ctx, &raw, false) // a map of strings: cannot fail
+	for k, by := range raw {
+		if (ending{By: by}).drift() {
+			out[strings.ToLower(k)] = by
+		}
+	}
+	return out
 }
 
 // ModifyPlan runs the plan-time checks the single assignment resource runs,
@@ -278,20 +333,51 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	}
 	held, d := heldOf(ctx, prior)
 	resp.Diagnostics.Append(d...)
+	computed := []string{"undelivered", "invited_object_ids", "ended", "access_start_date_times", "access_end_date_times"}
 	if !known {
 		warnUnknownTargets(plan, held, &resp.Diagnostics)
-		unknownMaps("assignment_ids", "undelivered", "invited_object_ids")
+		unknownMaps(append(computed, "assignment_ids")...)
 		return
 	}
 	samePersonTwice(targets, prior.invited(ctx), nil, &resp.Diagnostics)
+	drift := endedDrift(ctx, prior)
+	renewing := renewals(held, plan, prior)
+	var stale map[string]bool
+	if r.configured() {
+		var err error
+		if stale, err = r.stale(ctx, plan.AccessPackageID.ValueString(), held); err != nil {
+			resp.Diagnostics.AddWarning("Could not read the failed deliveries' requests",
+				fmt.Sprintf("The plan could not tell whether Graph can still reprocess the failed deliveries; the apply reads them again.\n\n%s", explain(err)))
+		}
+	}
+	var staleFailures []string
 	ids := make(map[string]attr.Value, len(targets))
 	work := changed
+	var kept, renewed, restored, conflicts []string
+	adding := false
 	for _, t := range targets {
-		h, ok := held[strings.ToLower(t.key)]
+		k := strings.ToLower(t.key)
+		h, ok := held[k]
 		switch {
+		case ok && h.ended() && h.EndedBy == endedByTerraform:
+			conflicts = append(conflicts, t.key)
+			ids[t.key] = types.StringValue(h.ID)
+		case ok && h.ended() && renewing[k]:
+			ids[t.key] = types.StringUnknown()
+			work, adding = true, true
+			renewed = append(renewed, fmt.Sprintf("%s (ended by %s on %s)", t.key, h.EndedBy, h.End))
+		case ok && h.ended():
+			ids[t.key] = types.StringValue(h.ID)
+			kept = append(kept, fmt.Sprintf("%s: ended by %s on %s", t.key, h.EndedBy, h.End))
 		case !ok:
 			ids[t.key] = types.StringUnknown()
-			work = true
+			work, adding = true, true
+			if d, ok := drift[k]; ok {
+				restored = append(restored, fmt.Sprintf("%s (removed by %s)", t.key, map[string]string{endedByAdmin: "a person or tool outside Terraform", endedByUser: "the person themselves"}[d]))
+			}
+		case failedDelivery(h.State) && stale[k]:
+			ids[t.key] = types.StringValue(h.ID)
+			staleFailures = append(staleFailures, fmt.Sprintf("%s (%s)", t.key, h.State))
 		case failedDelivery(h.State):
 			// Retried in place: the assignment keeps its id.
 			ids[t.key] = types.StringValue(h.ID)
@@ -299,6 +385,11 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		default:
 			ids[t.key] = types.StringValue(h.ID)
 		}
+	}
+	if len(staleFailures) > 0 {
+		resp.Diagnostics.AddWarning("Failed deliveries can no longer be retried",
+			fmt.Sprintf("Graph can no longer reprocess the failed delivery of %d target(s) (it reprocesses a request within 14 days of its completion), so this plan changes nothing for them:\n\n%s\n\nTo request their access again, leave them out of the targets for one apply (which removes the failed assignment, and whatever access was delivered) and list them again.",
+				len(staleFailures), bulletList(staleFailures)))
 	}
 	var gone []string
 	listed := keysOf(targets)
@@ -310,18 +401,74 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	if len(gone) > 0 && r.configured() {
 		r.checkManagers(ctx, plan, held, listed, r.rosterOf(ctx, req.Private, &resp.Diagnostics), &resp.Diagnostics)
 	}
+	planEndings(plan, kept, renewed, restored, conflicts, &resp.Diagnostics)
+	if adding && !changed && r.configured() {
+		// New assignments are requested: the schedule and answers they carry
+		// are checked as for a new resource (an end that has passed, say).
+		checkAssignmentPlan(ctx, r.providerData, plan.AccessPackageID, plan.AssignmentPolicyID, plan.Schedule, plan.Answers, true, &resp.Diagnostics)
+	}
 	m, d := types.MapValue(types.StringType, ids)
 	resp.Diagnostics.Append(d...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignment_ids"), m)...)
 	if work || len(gone) > 0 {
-		unknownMaps("undelivered", "invited_object_ids")
+		unknownMaps(computed...)
 	} else {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("undelivered"), prior.Undelivered)...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("invited_object_ids"), prior.InvitedObjectIDs)...)
+		for _, f := range []struct {
+			name string
+			v    types.Map
+		}{{"undelivered", prior.Undelivered}, {"invited_object_ids", prior.InvitedObjectIDs}, {"ended", prior.Ended},
+			{"access_start_date_times", prior.AccessStarts}, {"access_end_date_times", prior.AccessEnds}} {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(f.name), f.v)...)
+		}
 	}
 	if len(gone) > 0 {
 		sort.Strings(gone)
 		tflog.Info(ctx, "the plan removes access", map[string]any{"targets": gone})
+	}
+}
+
+// renewals is the ended targets a plan renews: those whose access ended
+// by its schedule when the schedule changes, and every one the provider
+// keeps as ended (schedule, Entra, unknown) when renew changes.
+func renewals(held map[string]heldEntry, plan, prior assignmentSetModel) map[string]bool {
+	renew := !plan.Renew.Equal(prior.Renew)
+	schedule := !plan.Schedule.Equal(prior.Schedule)
+	out := map[string]bool{}
+	for k, h := range held {
+		if !h.ended() {
+			continue
+		}
+		e := ending{By: h.EndedBy}
+		if (renew && e.decided()) || (schedule && e.By == endedBySchedule) {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// planEndings says, in the plan, what happens to the targets whose access
+// ended: kept as ended (a warning for each, with what to do), renewed,
+// restored (a removal outside Terraform), or — removed by another resource
+// of this provider — an error.
+func planEndings(m assignmentSetModel, kept, renewed, restored, conflicts []string, diags *diag.Diagnostics) {
+	pkg := m.AccessPackageID.ValueString()
+	if len(conflicts) > 0 {
+		diags.AddError("Another resource manages this access",
+			fmt.Sprintf("Another Terraform resource removed the access of %d listed target(s) of access package %s (their adminRemove requests carry its marker):\n\n%s\n\nTwo resources that manage the same package and policy remove each other's people on alternate applies: manage them with one resource only (see the guide Managing who holds a package). Remove them from this resource's targets, or from the other resource and then change renew here.",
+				len(conflicts), pkg, bulletList(conflicts)))
+	}
+	if len(kept) > 0 {
+		diags.AddWarning("Access ended",
+			fmt.Sprintf("The access of %d listed target(s) to access package %s has ended by its schedule or by Entra's decision (an access review, a user deleted), and the provider does not give it again by itself, so this plan changes nothing for them:\n\n%s\n\nTo give it again, change renew (or, for access that ended by its schedule, the schedule) and apply; to stop listing someone, remove them from the targets (no request is sent).",
+				len(kept), pkg, bulletList(kept)))
+	}
+	if len(renewed) > 0 {
+		diags.AddWarning("Access renewed",
+			fmt.Sprintf("This apply renews the access to access package %s of %d target(s) whose access had ended (a new adminAdd each):\n\n%s", pkg, len(renewed), bulletList(renewed)))
+	}
+	if len(restored) > 0 {
+		diags.AddWarning("Access removed outside Terraform is restored",
+			fmt.Sprintf("The access to access package %s of %d listed target(s) was removed outside Terraform; the configuration still lists them, so this apply gives it back (a new adminAdd each):\n\n%s\n\nTo let a removal stand, remove the person from the targets.", pkg, len(restored), bulletList(restored)))
 	}
 }
 
@@ -332,7 +479,7 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 // it — and stops the plan when another resource manages any of them, or
 // when one person is listed twice. One listing of the package, read only.
 func (r *accessPackageAssignmentsResource) planCreate(ctx context.Context, plan assignmentSetModel, targets []target, known bool, diags *diag.Diagnostics) {
-	held, err := r.observe(ctx, plan, nil)
+	held, _, err := r.observe(ctx, plan, nil, manager{})
 	if err != nil {
 		tflog.Warn(ctx, "could not list the package's assignments at plan time", map[string]any{"error": err.Error()})
 		diags.AddWarning("Could not list who holds the package",
@@ -371,7 +518,12 @@ func warnUnknownTargets(m assignmentSetModel, held map[string]heldEntry, diags *
 	}
 	var who []string
 	for _, h := range held {
-		who = append(who, h.key)
+		if !h.ended() {
+			who = append(who, h.key)
+		}
+	}
+	if len(who) == 0 {
+		return
 	}
 	diags.AddWarning("This apply may remove access",
 		fmt.Sprintf("The targets are known only when the apply runs, so this plan cannot show whose access goes: the apply removes (adminRemove) anyone who holds access package %s under policy %s and is not among them. These %d hold it now:\n\n%s",
@@ -424,7 +576,7 @@ func samePersonTwice(targets []target, invited map[string]string, held map[strin
 func (r *accessPackageAssignmentsResource) checkManagers(ctx context.Context, m assignmentSetModel, held map[string]heldEntry, listed map[string]bool, ros roster, diags *diag.Diagnostics) {
 	var unlisted []heldEntry
 	for k, h := range held {
-		if !listed[k] && !ros.has(h.key) && h.ID != "" && h.State != graph.StateScheduled {
+		if !listed[k] && !ros.has(h.key) && h.ID != "" && h.State != graph.StateScheduled && !h.ended() {
 			unlisted = append(unlisted, h)
 		}
 	}
@@ -527,7 +679,7 @@ func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resou
 	// What the package already has under the policy: kept, or removed —
 	// unless another resource manages it. Nothing is sent before these
 	// checks pass, so a failed check leaves nothing to track.
-	held, err := r.observe(ctx, plan, nil)
+	held, _, err := r.observe(ctx, plan, nil, ros.self())
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Error creating access package assignments",
 			fmt.Sprintf("Could not list the assignments of access package %s under policy %s.", plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString()), err)
@@ -538,7 +690,7 @@ func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out := r.converge(ctx, &plan, held, false, ros.self(), &resp.Diagnostics)
+	out := r.converge(ctx, &plan, held, convergeOptions{mgr: ros.self()}, &resp.Diagnostics)
 	if out == nil {
 		return
 	}
@@ -562,15 +714,15 @@ func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resourc
 	}
 	prior, d := heldOf(ctx, m)
 	resp.Diagnostics.Append(d...)
-	held, err := r.observe(ctx, m, prior)
+	ros := r.rosterOf(ctx, req.Private, &resp.Diagnostics)
+	held, drift, err := r.observe(ctx, m, prior, ros.self())
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Error reading access package assignments",
 			fmt.Sprintf("Could not list the assignments of access package %s under policy %s.", m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString()), err)
 		return
 	}
-	resp.Diagnostics.Append(record(&m, held)...)
+	resp.Diagnostics.Append(record(&m, held, drift)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	ros := r.rosterOf(ctx, req.Private, &resp.Diagnostics)
 	if ros.ClaimAll || ros.Manager == "" {
 		// After an import the resource claims everyone who holds the access
 		// now; a state written before rosters existed gets its marker id.
@@ -616,7 +768,12 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 		return
 	}
 	changed := !plan.Schedule.Equal(prior.Schedule) || !plan.Answers.Equal(prior.Answers)
-	out := r.converge(ctx, &plan, held, changed, ros.self(), &resp.Diagnostics)
+	stale, err := r.stale(ctx, plan.AccessPackageID.ValueString(), held)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "Error updating access package assignments", "Could not read the requests of the failed deliveries, to tell whether Graph can still reprocess them.", err)
+		return
+	}
+	out := r.converge(ctx, &plan, held, convergeOptions{refresh: changed, renew: renewals(held, plan, prior), noRetry: stale, mgr: ros.self()}, &resp.Diagnostics)
 	if out == nil {
 		return
 	}
@@ -630,7 +787,7 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 		if changed {
 			plan.Schedule, plan.Answers = prior.Schedule, prior.Answers
 		}
-		resp.Diagnostics.Append(record(&plan, out.after)...)
+		resp.Diagnostics.Append(record(&plan, out.after, nil)...)
 	} else {
 		resp.Diagnostics.Append(recordApplied(&plan, out.after)...)
 	}
@@ -659,13 +816,13 @@ func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resou
 	none := m
 	none.TargetObjectIDs, _ = targetSet(nil)
 	none.TargetEmails = targetSetNull()
-	out := r.converge(ctx, &none, held, false, ros.self(), &resp.Diagnostics)
+	out := r.converge(ctx, &none, held, convergeOptions{mgr: ros.self()}, &resp.Diagnostics)
 	if out == nil {
 		return
 	}
 	if out.failed > 0 {
 		// Keep what is still held in the state, so nothing is left untracked.
-		resp.Diagnostics.Append(record(&m, out.after)...)
+		resp.Diagnostics.Append(record(&m, out.after, nil)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	}
 	out.report(&resp.Diagnostics, true)
@@ -729,11 +886,11 @@ func markEmails(held map[string]heldEntry, m assignmentSetModel) {
 // when the state records requests scheduled for a later start, one listing
 // of the package's scheduled requests. Entries are keyed like prior (the
 // configuration's spelling), email targets by email.
-func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assignmentSetModel, prior map[string]heldEntry) (map[string]heldEntry, error) {
+func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assignmentSetModel, prior map[string]heldEntry, self manager) (map[string]heldEntry, map[string]driftEntry, error) {
 	pkg, policy := m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString()
 	list, err := r.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: pkg, PolicyID: policy})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	emails := map[string]string{}
 	for _, e := range m.TargetEmails.Elements() {
@@ -758,11 +915,14 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 		return k
 	}
 	held := map[string]heldEntry{}
+	byID := map[string]*graph.Assignment{}
 	for _, a := range list {
+		byID[strings.ToLower(a.ID)] = a
 		if !a.Live() || a.Target == nil {
 			continue
 		}
 		h := heldEntry{ID: a.ID, State: a.State, ObjectID: a.Target.ObjectID}
+		h.Start, h.End = timeString(a.Schedule, false), timeString(a.Schedule, true)
 		switch mail, ok := emails[strings.ToLower(a.Target.Email)]; {
 		case ok && a.Target.Email != "":
 			h.key, h.email = mail, true
@@ -787,7 +947,7 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 	if len(scheduled) > 0 {
 		reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: pkg, State: graph.StateScheduled})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		open := map[string]bool{}
 		for _, q := range reqs {
@@ -800,27 +960,90 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 			}
 		}
 	}
-	return held, nil
+	drift, err := r.endings(ctx, pkg, prior, held, byID, self)
+	return held, drift, err
+}
+
+// endings records, for each assignment the state knew (prior) that has
+// ended since, why: kept in held as ended when its schedule or Entra's
+// decision ended it (or another resource of this provider removed it: the
+// plan stops on that), and left out of held, with the reason in the drift
+// it returns (keyed by lower-cased target), when a person removed it
+// outside Terraform (the plan adds it back). An ending the state already explains is not read again; the
+// others cost one listing of the package's requests since shortly before
+// the first of them ended.
+func (r *accessPackageAssignmentsResource) endings(ctx context.Context, pkg string, prior, held map[string]heldEntry, byID map[string]*graph.Assignment, self manager) (map[string]driftEntry, error) {
+	drift := map[string]driftEntry{}
+	var fresh []heldEntry
+	for k, h := range prior {
+		if _, live := held[k]; live {
+			continue
+		}
+		a := byID[strings.ToLower(h.ID)]
+		if a == nil || a.Live() || a.Expired == nil {
+			continue // not an assignment the state knew ended: gone, or never made
+		}
+		h.State, h.End, h.Start = graph.StateExpired, a.Expired.UTC().Format(time.RFC3339), timeString(a.Schedule, false)
+		if h.EndedBy != "" && prior[k].ended() && prior[k].End == h.End {
+			held[k] = h // explained already
+			continue
+		}
+		fresh = append(fresh, h)
+	}
+	if len(fresh) == 0 {
+		return drift, nil
+	}
+	since := time.Now()
+	for _, h := range fresh {
+		if a := byID[strings.ToLower(h.ID)]; a.Expired.Before(since) {
+			since = *a.Expired
+		}
+	}
+	since = since.Add(-removalWindow)
+	reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: pkg, CreatedAfter: &since})
+	if err != nil {
+		return nil, fmt.Errorf("some assignments have ended, and the package's requests, which say why, could not be listed: %w", err)
+	}
+	for _, h := range fresh {
+		e := classifyEnding(byID[strings.ToLower(h.ID)], reqs, self)
+		h.EndedBy = e.By
+		if e.drift() {
+			drift[strings.ToLower(h.key)] = driftEntry{key: h.key, by: e.By}
+			continue
+		}
+		held[strings.ToLower(h.key)] = h
+	}
+	return drift, nil
+}
+
+// driftEntry is a target whose access a person removed outside Terraform:
+// the refresh leaves it out of the sets, and the plan adds it back.
+type driftEntry struct{ key, by string }
+
+// timeString is the start, or with end the scheduled end, of a schedule, in RFC 3339.
+func timeString(s *graph.Schedule, end bool) string {
+	if s == nil {
+		return ""
+	}
+	t := s.Start
+	if end {
+		t = scheduledEnd(s)
+	}
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // record writes what Graph holds into the model: the two target sets (null
-// stays null when empty) and the three maps.
-func record(m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
+// stays null when empty) and the maps. drift is the targets whose access a
+// person removed outside Terraform: out of the sets, in ended.
+func record(m *assignmentSetModel, held map[string]heldEntry, drift map[string]driftEntry) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var ids, mails []attr.Value
-	assignmentIDs := make(map[string]attr.Value, len(held))
-	undelivered := map[string]attr.Value{}
-	invited := map[string]attr.Value{}
 	for _, h := range held {
-		assignmentIDs[h.key] = types.StringValue(h.ID)
-		if h.State != graph.StateDelivered {
-			undelivered[h.key] = types.StringValue(h.State)
-		}
 		if h.email {
 			mails = append(mails, types.StringValue(h.key))
-			if h.ObjectID != "" {
-				invited[h.key] = types.StringValue(h.ObjectID)
-			}
 		} else {
 			ids = append(ids, types.StringValue(h.key))
 		}
@@ -835,14 +1058,7 @@ func record(m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
 	}
 	m.TargetObjectIDs = set(m.TargetObjectIDs, ids)
 	m.TargetEmails = set(m.TargetEmails, mails)
-	for _, f := range []struct {
-		dst   *types.Map
-		elems map[string]attr.Value
-	}{{&m.AssignmentIDs, assignmentIDs}, {&m.Undelivered, undelivered}, {&m.InvitedObjectIDs, invited}} {
-		v, d := types.MapValue(types.StringType, f.elems)
-		diags.Append(d...)
-		*f.dst = v
-	}
+	diags.Append(recordMaps(m, held, drift, nil)...)
 	return diags
 }
 
@@ -857,34 +1073,114 @@ const notAssigned = "notAssigned"
 // holds nothing for is undelivered, notAssigned; the next refresh drops it
 // from the sets, so the next plan adds it again.
 func recordApplied(m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
+	targets, _ := targetsOf(*m)
+	var missing []string
+	for _, t := range targets {
+		if _, ok := held[strings.ToLower(t.key)]; !ok {
+			missing = append(missing, t.key)
+		}
+	}
+	return recordMaps(m, held, nil, missing)
+}
+
+// recordMaps writes the computed maps: each held target's assignment id,
+// start and end; undelivered for those not delivered (and notAssigned for
+// missing); invited for email targets; ended for those whose access ended
+// (and for drift).
+func recordMaps(m *assignmentSetModel, held map[string]heldEntry, drift map[string]driftEntry, missing []string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	assignmentIDs := make(map[string]attr.Value, len(held))
+	starts := make(map[string]attr.Value, len(held))
+	ends := map[string]attr.Value{}
 	undelivered := map[string]attr.Value{}
 	invited := map[string]attr.Value{}
+	ended := map[string]attr.Value{}
 	for _, h := range held {
 		assignmentIDs[h.key] = types.StringValue(h.ID)
-		if h.State != graph.StateDelivered {
+		if h.Start != "" {
+			starts[h.key] = types.StringValue(h.Start)
+		}
+		if h.End != "" {
+			ends[h.key] = types.StringValue(h.End)
+		}
+		switch {
+		case h.ended():
+			ended[h.key] = types.StringValue(h.EndedBy)
+		case h.State != graph.StateDelivered:
 			undelivered[h.key] = types.StringValue(h.State)
 		}
 		if h.email && h.ObjectID != "" {
 			invited[h.key] = types.StringValue(h.ObjectID)
 		}
 	}
-	targets, _ := targetsOf(*m)
-	for _, t := range targets {
-		if _, ok := held[strings.ToLower(t.key)]; !ok {
-			undelivered[t.key] = types.StringValue(notAssigned)
-		}
+	for _, d := range drift {
+		ended[d.key] = types.StringValue(d.by)
+	}
+	for _, k := range missing {
+		undelivered[k] = types.StringValue(notAssigned)
 	}
 	for _, f := range []struct {
 		dst   *types.Map
 		elems map[string]attr.Value
-	}{{&m.AssignmentIDs, assignmentIDs}, {&m.Undelivered, undelivered}, {&m.InvitedObjectIDs, invited}} {
+	}{{&m.AssignmentIDs, assignmentIDs}, {&m.Undelivered, undelivered}, {&m.InvitedObjectIDs, invited},
+		{&m.Ended, ended}, {&m.AccessStarts, starts}, {&m.AccessEnds, ends}} {
 		v, d := types.MapValue(types.StringType, f.elems)
 		diags.Append(d...)
 		*f.dst = v
 	}
 	return diags
+}
+
+// convergeOptions say what an apply does beyond adding and removing.
+type convergeOptions struct {
+	// refresh sends the schedule and answers to every kept target.
+	refresh bool
+	// renew names the ended targets to give the access again.
+	renew map[string]bool
+	// noRetry names the failed deliveries Graph can no longer reprocess.
+	noRetry map[string]bool
+	// mgr is the resource, whose marker its requests carry.
+	mgr manager
+}
+
+// stale finds the targets whose delivery failed too long ago for Graph to
+// reprocess it (14 days after its request completed): a retry would fail on
+// every apply, and a replacement would remove whatever was delivered. One
+// listing of the package's requests, only when a delivery failed.
+func (r *accessPackageAssignmentsResource) stale(ctx context.Context, pkg string, held map[string]heldEntry) (map[string]bool, error) {
+	failed := map[string]string{} // assignment id → target key
+	for k, h := range held {
+		if failedDelivery(h.State) && h.ID != "" {
+			failed[strings.ToLower(h.ID)] = k
+		}
+	}
+	if len(failed) == 0 {
+		return nil, nil
+	}
+	reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: pkg})
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]*graph.Request{}
+	for _, q := range reqs {
+		if q.Assignment == nil || removal(q.Type) {
+			continue
+		}
+		k, ok := failed[strings.ToLower(q.Assignment.ID)]
+		if !ok {
+			continue
+		}
+		if p := latest[k]; p == nil || created(q).After(created(p)) {
+			latest[k] = q
+		}
+	}
+	out := map[string]bool{}
+	for k, q := range latest {
+		if failedDelivery(q.State) && q.Completed != nil && time.Since(*q.Completed) > graph.ReprocessWindow {
+			out[k] = true
+		}
+	}
+	return out, nil
 }
 
 // convergence is what an apply did.
@@ -905,10 +1201,13 @@ type failure struct {
 // converge makes Graph hold exactly plan's targets, from held (what Graph
 // holds now): it adds the missing, removes the others, retries failed
 // deliveries and, when refresh is set, sends the schedule and answers to
-// every kept target. Its requests carry mgr's marker. It returns what
-// Graph holds after (the caller records it); nil when nothing was sent (the
-// error is in diags).
-func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *assignmentSetModel, held map[string]heldEntry, refresh bool, mgr manager, diags *diag.Diagnostics) *convergence {
+// every kept target. A target whose access ended is left as it is, unless
+// renew names it (a new adminAdd); one no longer listed is dropped, with no
+// request. Its requests carry mgr's marker. It returns what Graph holds
+// after (the caller records it); nil when nothing was sent (the error is in
+// diags).
+func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *assignmentSetModel, held map[string]heldEntry, opts convergeOptions, diags *diag.Diagnostics) *convergence {
+	refresh, renew, mgr := opts.refresh, opts.renew, opts.mgr
 	targets, _ := targetsOf(*plan)
 	pkg, policy := plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString()
 	just := ""
@@ -954,7 +1253,7 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 			delete(after, old)
 		}
 		switch {
-		case !ok:
+		case !ok || (h.ended() && renew[k]):
 			in := graph.AddInput{AccessPackageID: pkg, PolicyID: policy, Justification: just, Schedule: sch, Answers: answers}
 			if t.email {
 				in.TargetEmail = t.key
@@ -962,7 +1261,11 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 				in.TargetObjectID = t.key
 			}
 			changes = append(changes, graph.Change{Kind: graph.ChangeAdd, Add: in})
-		case failedDelivery(h.State):
+		case h.ended():
+			h.key, h.email = t.key, t.email
+			after[k] = h
+			continue
+		case failedDelivery(h.State) && !opts.noRetry[k]:
 			changes = append(changes, graph.Change{Kind: graph.ChangeRetry, AssignmentID: h.ID, RequestID: h.RequestID})
 		case refresh && h.State != graph.StateScheduled:
 			changes = append(changes, graph.Change{Kind: graph.ChangeUpdate, AssignmentID: h.ID, Justification: just, Schedule: sch, Answers: answers})
@@ -976,6 +1279,10 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 	out := &convergence{after: after}
 	for k, h := range held {
 		if wanted[k] {
+			continue
+		}
+		if h.ended() {
+			delete(after, k) // the access has ended: nothing to remove
 			continue
 		}
 		if h.ID == h.RequestID && h.State == graph.StateScheduled {
@@ -1001,10 +1308,19 @@ func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *a
 		if res.RequestID != "" {
 			entry.RequestID = res.RequestID
 		}
+		if ch.Kind == graph.ChangeAdd {
+			// A new assignment (for a renewal, in place of the ended one).
+			entry.ID, entry.State, entry.EndedBy, entry.Start, entry.End = "", "", "", "", ""
+		} else {
+			entry.Start, entry.End = prev.Start, prev.End
+		}
 		if res.Assignment != nil && res.Assignment.ID != "" {
 			entry.ID, entry.State = res.Assignment.ID, res.Assignment.State
 			if res.Assignment.Target != nil && res.Assignment.Target.ObjectID != "" {
 				entry.ObjectID = res.Assignment.Target.ObjectID
+			}
+			if res.Assignment.Schedule != nil {
+				entry.Start, entry.End = timeString(res.Assignment.Schedule, false), timeString(res.Assignment.Schedule, true)
 			}
 		}
 		if res.Request != nil && res.Assignment == nil && entry.ID == "" {

@@ -26,6 +26,8 @@ type assignmentDataModel struct {
 	State              types.String `tfsdk:"state"`
 	Status             types.String `tfsdk:"status"`
 	ExpiredDateTime    types.String `tfsdk:"expired_date_time"`
+	AccessStart        types.String `tfsdk:"access_start_date_time"`
+	AccessEnd          types.String `tfsdk:"access_end_date_time"`
 	Target             types.Object `tfsdk:"target"`
 	Schedule           types.Object `tfsdk:"schedule"`
 }
@@ -33,7 +35,11 @@ type assignmentDataModel struct {
 func flattenAssignmentData(ctx context.Context, a *graph.Assignment) assignmentDataModel {
 	m := assignmentDataModel{ID: types.StringValue(a.ID), AccessPackageID: optString(a.AccessPackageID), AssignmentPolicyID: optString(a.PolicyID),
 		TargetObjectID: types.StringNull(), State: types.StringValue(a.State), Status: types.StringValue(a.Status),
-		ExpiredDateTime: fmtTime(a.Expired), Target: flattenTarget(a.Target), Schedule: types.ObjectNull(scheduleAttrTypes)}
+		ExpiredDateTime: fmtTime(a.Expired), Target: flattenTarget(a.Target), Schedule: types.ObjectNull(scheduleAttrTypes),
+		AccessStart: types.StringNull(), AccessEnd: types.StringNull()}
+	if a.Schedule != nil {
+		m.AccessStart, m.AccessEnd = fmtTime(a.Schedule.Start), fmtTime(scheduledEnd(a.Schedule))
+	}
 	if a.Target != nil {
 		m.TargetObjectID = optString(a.Target.ObjectID)
 	}
@@ -55,13 +61,15 @@ func assignmentDataAttributes(lookup bool) map[string]schema.Attribute {
 		return schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: desc, Validators: []validator.String{guid()}}
 	}
 	return map[string]schema.Attribute{
-		"id":                   key("The assignment id."),
-		"access_package_id":    key("The access package."),
-		"assignment_policy_id": key("The assignment policy."),
-		"target_object_id":     key("The object id of the user the assignment is for."),
-		"state":                c("`delivering`, `partiallyDelivered`, `delivered`, `deliveryFailed` or `expired`."),
-		"status":               c("Graph's status text."),
-		"expired_date_time":    c("When the assignment expired or was removed."),
+		"id":                     key("The assignment id."),
+		"access_package_id":      key("The access package."),
+		"assignment_policy_id":   key("The assignment policy."),
+		"target_object_id":       key("The object id of the user the assignment is for."),
+		"state":                  c("`delivering`, `partiallyDelivered`, `delivered`, `deliveryFailed` or `expired`."),
+		"status":                 c("Graph's status text."),
+		"expired_date_time":      c("When the assignment expired or was removed."),
+		"access_start_date_time": c("When the access started (or starts), as Graph holds it."),
+		"access_end_date_time":   c("When the access ends, as Graph holds it: the end date, or the start plus an `afterDuration` expiration's duration. Null when it does not end."),
 		"target": schema.SingleNestedAttribute{Computed: true, MarkdownDescription: "The subject, as Graph reports it.",
 			Attributes: map[string]schema.Attribute{"object_id": c("The object id."), "display_name": c("The display name."),
 				"principal_name": c("The user principal name."), "email": c("The email address.")}},

@@ -313,6 +313,13 @@ func expirationEquivalent(em expirationModel, g *graph.Schedule) bool {
 func recordAssignment(ctx context.Context, m *accessPackageAssignmentModel, a *graph.Assignment, diags *diag.Diagnostics) {
 	m.State = types.StringValue(a.State)
 	m.Status = types.StringValue(a.Status)
+	m.AccessStart, m.AccessEnd, m.EndedAt = types.StringNull(), types.StringNull(), fmtTime(a.Expired)
+	if a.Schedule != nil {
+		m.AccessStart, m.AccessEnd = fmtTime(a.Schedule.Start), fmtTime(scheduledEnd(a.Schedule))
+	}
+	if m.EndedBy.IsUnknown() {
+		m.EndedBy = types.StringNull()
+	}
 	if a.Target != nil {
 		m.Target = flattenTarget(a.Target)
 	} else if m.Target.IsUnknown() {
