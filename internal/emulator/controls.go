@@ -369,6 +369,7 @@ func (s *Server) controlMux() *http.ServeMux {
 	handle("POST assignments/{id}/expire", func(w http.ResponseWriter, r *http.Request) { done(w, 404, s.ExpireAssignment(r.PathValue("id"))) })
 	handle("POST assignments/{id}/remove", s.postRemoval)
 	handle("DELETE users/{id}", s.deleteUser)
+	handle("DELETE policies/{id}", s.deletePolicy)
 	// Anything else: the mux's 404, or 405 with Allow for a known path.
 	return mux
 }

@@ -86,8 +86,35 @@ func (s *Server) DeleteUser(objectID string) error {
 	return nil
 }
 
-// The HTTP side: POST /_emulator/assignments/{id}/remove {"by": "accessReview"}
-// and DELETE /_emulator/users/{id}.
+// DeletePolicy deletes an assignment policy that no live assignment uses,
+// as an administrator would once its assignments are gone. Graph refuses to
+// delete an access package that still has assignments (documented); that it
+// refuses a policy likewise is [INF].
+func (s *Server) DeletePolicy(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.st.policies[lower(id)]
+	if p == nil {
+		return fmt.Errorf("no assignment policy %s", id)
+	}
+	for _, aid := range s.st.asgByPkg[p.packageID] {
+		if a := s.st.assignments[aid]; a != nil && a.live() && a.policyID == p.id {
+			return fmt.Errorf("assignment policy %s still has live assignment %s", id, a.id)
+		}
+	}
+	delete(s.st.policies, p.id)
+	order := s.st.polOrder[:0]
+	for _, pid := range s.st.polOrder {
+		if pid != p.id {
+			order = append(order, pid)
+		}
+	}
+	s.st.polOrder = order
+	return nil
+}
+
+// The HTTP side: POST /_emulator/assignments/{id}/remove {"by": "accessReview"},
+// DELETE /_emulator/users/{id} and DELETE /_emulator/policies/{id}.
 func (s *Server) postRemoval(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		By string `json:"by"`
@@ -99,4 +126,8 @@ func (s *Server) postRemoval(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	done(w, 404, s.DeleteUser(r.PathValue("id")))
+}
+
+func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
+	done(w, 400, s.DeletePolicy(r.PathValue("id")))
 }

@@ -476,7 +476,13 @@ func (s *Server) renderAssignment(a *assignment, expand []expandItem) map[string
 		case "accesspackage":
 			m["accessPackage"] = applySelect(renderPackage(s.st.packages[a.packageID]), e.sel, nil)
 		case "assignmentpolicy":
-			m["assignmentPolicy"] = applySelect(s.renderPolicy(s.st.policies[a.policyID]), e.sel, nil)
+			if p := s.st.policies[a.policyID]; p != nil {
+				m["assignmentPolicy"] = applySelect(s.renderPolicy(p), e.sel, nil)
+			} else {
+				// The policy was deleted after the assignment ended: its
+				// reference alone ([INF]: Graph's answer here is not documented).
+				m["assignmentPolicy"] = map[string]any{"id": a.policyID}
+			}
 		}
 	}
 	return m

@@ -458,16 +458,16 @@ func planEndings(m assignmentSetModel, kept, renewed, restored, conflicts []stri
 				len(conflicts), pkg, bulletList(conflicts)))
 	}
 	if len(kept) > 0 {
-		diags.AddWarning("Access ended",
+		diags.AddWarning("Access ended for listed targets",
 			fmt.Sprintf("The access of %d listed target(s) to access package %s has ended by its schedule or by Entra's decision (an access review, a user deleted), and the provider does not give it again by itself, so this plan changes nothing for them:\n\n%s\n\nTo give it again, change renew (or, for access that ended by its schedule, the schedule) and apply; to stop listing someone, remove them from the targets (no request is sent).",
 				len(kept), pkg, bulletList(kept)))
 	}
 	if len(renewed) > 0 {
-		diags.AddWarning("Access renewed",
+		diags.AddWarning("Access renewed for listed targets",
 			fmt.Sprintf("This apply renews the access to access package %s of %d target(s) whose access had ended (a new adminAdd each):\n\n%s", pkg, len(renewed), bulletList(renewed)))
 	}
 	if len(restored) > 0 {
-		diags.AddWarning("Access removed outside Terraform is restored",
+		diags.AddWarning("Access of listed targets removed outside Terraform is restored",
 			fmt.Sprintf("The access to access package %s of %d listed target(s) was removed outside Terraform; the configuration still lists them, so this apply gives it back (a new adminAdd each):\n\n%s\n\nTo let a removal stand, remove the person from the targets.", pkg, len(restored), bulletList(restored)))
 	}
 }

@@ -469,3 +469,98 @@ func (r *exampleRun) tfAny(args ...string) string {
 // oneLine joins the CLI's wrapped lines, so that a phrase can be looked for
 // wherever the CLI broke it.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// How a pipeline goes red without a taint: a postcondition on what the
+// state says of the delivery fails the apply after the state is written,
+// and Terraform does not taint a resource for a failed postcondition. The
+// next plan retries in place; nothing is replaced.
+func TestAccAccessPackageAssignments_postconditionFailsWithoutTaint(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	srv, url := startEmulator(t, emulator.Options{})
+	must(t, srv.SetBehaviours([]emulator.Behaviour{
+		{TargetObjectID: uAlice, Delivery: "deliveryFailed", Times: 1},
+		{TargetObjectID: uBob, Delivery: "deliveryFailed", Times: 1}}))
+	r := newExampleRun(t, srv, url)
+	cfg := fmt.Sprintf(`resource "entitlement_access_package_assignment" "alice" {
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_id     = %q
+  answers              = [{ question_id = %q, value = "EMEA" }]
+  lifecycle {
+    postcondition {
+      condition     = self.state == "delivered"
+      error_message = "Alice's access is ${self.state}."
+    }
+  }
+}
+
+resource "entitlement_access_package_assignments" "team" {
+  access_package_id    = %q
+  assignment_policy_id = %q
+  target_object_ids    = [%q, %q]
+  lifecycle {
+    postcondition {
+      condition     = length(self.undelivered) == 0
+      error_message = "Not delivered: ${jsonencode(self.undelivered)}."
+    }
+  }
+}
+`, pkgSales, polQuiz, uAlice, qRegion, pkgSales, polDirect, uBob, uCarol)
+	must(t, os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(cfg), 0o644))
+	r.tf(0, "init", "-input=false")
+	apply := oneLine(r.tf(1, "apply", "-input=false", "-auto-approve"))
+	if !strings.Contains(apply, "Resource postcondition failed") || !strings.Contains(apply, "Alice's access is deliveryFailed") || !strings.Contains(apply, `Not delivered: {"`+uBob+`":"deliveryFailed"}`) {
+		t.Fatalf("the apply did not fail on the postconditions:\n%s", apply)
+	}
+	plan := r.tf(2, "plan", "-input=false", "-detailed-exitcode")
+	if strings.Contains(plan, "must be replaced") || strings.Contains(plan, "tainted") || !strings.Contains(plan, "0 to add, 2 to change, 0 to destroy") {
+		t.Fatalf("after the failed postconditions the plan is not an update in place:\n%s", plan)
+	}
+	r.tf(0, "apply", "-input=false", "-auto-approve")
+	if n := len(requestsOf(srv, "adminRemove", "")); n != 0 {
+		t.Fatalf("%d adminRemove requests", n)
+	}
+	for _, u := range []string{uAlice, uBob, uCarol} {
+		if err := exactly(srv, "adminAdd", u, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.tf(0, "plan", "-input=false", "-detailed-exitcode")
+}
+
+// The per-person side of one manager per package and policy: an
+// authoritative resource in another state imports the package (claiming
+// its holders) and removes Bob, whom a per-person resource manages; the
+// per-person resource's next plan stops with an error instead of giving
+// the access back, which the authoritative one would take away again.
+func TestAccAccessPackageAssignment_removedByAnotherManager(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	srv, url := startEmulator(t, emulator.Options{})
+	one := newExampleRun(t, srv, url)
+	must(t, os.WriteFile(filepath.Join(one.dir, "main.tf"), []byte(assignmentConfig("", polDirect, uBob, "")), 0o644))
+	one.tf(0, "init", "-input=false")
+	one.tf(0, "apply", "-input=false", "-auto-approve")
+	two := newExampleRun(t, srv, url)
+	must(t, os.WriteFile(filepath.Join(two.dir, "main.tf"), []byte(setConfig("", []string{uAlice}, "")+`
+import {
+  to = `+setRes+`
+  id = "`+pkgSales+"/"+polDirect+`"
+}
+`), 0o644))
+	two.tf(0, "init", "-input=false")
+	two.tf(0, "apply", "-input=false", "-auto-approve")
+	if err := exactly(srv, "adminRemove", uBob, 1); err != nil {
+		t.Fatal(err)
+	}
+	plan := oneLine(one.tf(1, "plan", "-input=false"))
+	if !strings.Contains(plan, "Another resource manages this access") || !strings.Contains(plan, "another Terraform resource removed it") {
+		t.Fatalf("the per-person plan does not stop:\n%s", plan)
+	}
+	if n := len(requestsOf(srv, "adminAdd", uBob)); n != 1 {
+		t.Fatalf("%d adminAdd requests for Bob", n)
+	}
+}
