@@ -28,7 +28,9 @@ locals {
   dmitri = "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e04"
 }
 
-# Access for 90 days from the first of the month.
+# Access for 90 days. The start written here is in the past, so Graph moves it to
+# the time it processes the request: the 90 days count from the apply, and
+# access_start_date_time and access_end_date_time say what Graph holds.
 resource "entitlement_access_package_assignment" "alice_sales" {
   access_package_id    = local.sales_crm
   assignment_policy_id = local.direct_policy
@@ -102,6 +104,6 @@ output "assignments" {
       chloe_regional = entitlement_access_package_assignment.chloe_regional
       new_hire       = entitlement_access_package_assignment.new_hire
       dmitri_sales   = entitlement_access_package_assignment.dmitri_sales
-    } : name => "${a.state}: ${coalesce(a.target.principal_name, a.target.email)} until ${try(a.schedule.expiration.end_date_time, null) != null ? a.schedule.expiration.end_date_time : a.schedule.expiration.type}"
+    } : name => "${a.state}: ${coalesce(a.target.principal_name, a.target.email)}, ${a.access_end_date_time != null ? "until ${a.access_end_date_time}" : "with no end"}"
   }
 }
