@@ -235,6 +235,23 @@ func (s *Server) SetErrorCodes(codes map[string]string) {
 	s.opts.ErrorCodes = codes
 }
 
+// SetPageSize sets the server-driven page size of collections (1 to 1000).
+func (s *Server) SetPageSize(n int) {
+	if n < 1 || n > maxPageSize {
+		panic(fmt.Sprintf("page size %d: give 1 to %d", n, maxPageSize))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.PageSize = n
+}
+
+// SetAcceptDuplicates switches Options.AcceptDuplicates.
+func (s *Server) SetAcceptDuplicates(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.AcceptDuplicates = on
+}
+
 // AddToken makes the emulator accept another bearer token for an identity.
 func (s *Server) AddToken(token string, id Identity) error {
 	if id.Kind != "application" && id.Kind != "delegated" {
@@ -272,6 +289,9 @@ type settings struct {
 	// ErrorCodes renames error codes (see Options.ErrorCodes); {} restores them.
 	ErrorCodes map[string]string `json:"errorCodes,omitempty"`
 }
+
+// maxPageSize bounds the page size a control may set.
+const maxPageSize = 1000
 
 // maxControlBody bounds a control request's body.
 const maxControlBody = 1 << 20

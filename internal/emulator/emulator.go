@@ -69,6 +69,13 @@ type Options struct {
 	// TenantID is the directory the token endpoint answers for
 	// (default DefaultTenantID).
 	TenantID string
+	// AcceptDuplicates makes the emulator accept a second open request for
+	// a target and package, and an adminAdd for a target that already holds
+	// a live assignment under the policy. Microsoft documents neither
+	// refusal (ExistingOpenRequest is third-party evidence, ExistingAssignment
+	// our choice), so the provider must stay duplicate-free without them:
+	// tests turn this on to show that it does.
+	AcceptDuplicates bool
 }
 
 // Identity is who a bearer token stands for.

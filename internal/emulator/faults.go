@@ -128,6 +128,10 @@ func faultError(f *Fault) *graphError {
 		g = errf(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.")
 	case 504:
 		g = errf(504, "GatewayTimeout", "The gateway timed out waiting for the service.")
+	case 403:
+		g = errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	case 400:
+		g = errf(400, "BadRequest", "Injected fault.")
 	default:
 		g = errf(f.Status, "UnknownError", "Injected fault.")
 	}

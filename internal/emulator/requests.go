@@ -90,7 +90,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	} else if len(rawAnswers) > 0 {
 		return nil, invalidRequest("A %s request takes no answers.", rt)
 	}
-	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil {
+	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil && !s.opts.AcceptDuplicates {
 		return nil, existingOpen(open)
 	}
 	r.callerID = s.subjectForCaller(c.identity).id
@@ -183,6 +183,9 @@ func (s *Server) prepareAdd(c *call, r *request, asg map[string]any) *graphError
 		return invalidRequest("assignment.targetId (or assignment.target with objectId or email) is required for a %s request.", r.requestType)
 	}
 	r.targetID = subj.id
+	if s.opts.AcceptDuplicates {
+		return nil
+	}
 	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil {
 		return existingOpen(open)
 	}
