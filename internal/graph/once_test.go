@@ -64,3 +64,25 @@ func TestApplyChangesOnceUnderLostAnswers(t *testing.T) {
 		})
 	}
 }
+
+// A fractional Retry-After, as the emulator's throttle serves it, is
+// honoured to the fraction: the client waits 0.3 s, not 0 and not 1.
+func TestFractionalRetryAfterEndToEnd(t *testing.T) {
+	srv, c := recoveryEnv(t)
+	if err := srv.SetThrottle(&emulator.Throttle{Rate: 4, Burst: 1, RetryAfter: 0.3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListAssignments(testCtx(t), graph.AssignmentFilter{AccessPackageID: rpPkg}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := c.ListAssignments(testCtx(t), graph.AssignmentFilter{AccessPackageID: rpPkg}); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	m := srv.Metrics()["GET /assignments"]
+	if m.Throttled != 1 || took < 300*time.Millisecond || took > 900*time.Millisecond {
+		t.Fatalf("throttled %d times; the second listing took %s, want 0.3 s to 0.9 s", m.Throttled, took)
+	}
+	t.Logf("Retry-After 0.3: the call waited and succeeded after %s", took.Round(time.Millisecond))
+}
