@@ -169,6 +169,13 @@ func (s *Server) Assignments() []AssignmentView {
 	return out
 }
 
+// CatalogIDs returns the ids of the catalogs, oldest first.
+func (s *Server) CatalogIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.st.catOrder...)
+}
+
 // Assignment returns one assignment by id.
 func (s *Server) Assignment(id string) (AssignmentView, bool) {
 	for _, a := range s.Assignments() {

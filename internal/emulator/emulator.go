@@ -492,14 +492,16 @@ func (s *Server) finish(w http.ResponseWriter, c *call, m *RouteMetrics, resp *r
 		_, _ = w.Write(payload)
 	}
 	if s.opts.Observe != nil {
-		s.opts.Observe(Exchange{Method: c.r.Method, Route: c.route, Status: status, Request: c.body, Response: payload, Cloud: s.opts.Cloud})
+		s.opts.Observe(Exchange{Method: c.r.Method, Route: c.route, Query: c.r.URL.RawQuery, Status: status, Request: c.body, Response: payload, Cloud: s.opts.Cloud})
 	}
 }
 
 // Exchange is one Graph call as the emulator served it, for Options.Observe.
 type Exchange struct {
 	Method, Route string // the route's name, as in metrics ("" when no route matched)
-	Status        int
+	// Query is the raw query string the caller sent.
+	Query  string
+	Status int
 	// Request is the request body (gzip undone); Response the body answered.
 	Request, Response []byte
 	Cloud             string

@@ -181,8 +181,6 @@ func faultError(f *Fault) *graphError {
 		g = errf(504, "GatewayTimeout", "The gateway timed out waiting for the service.")
 	case 403:
 		g = errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-	case 400:
-		g = errf(400, "BadRequest", "Injected fault.")
 	default:
 		g = errf(f.Status, "UnknownError", "Injected fault.")
 	}
