@@ -75,8 +75,8 @@ var Queries = map[string]QueryRule{
 
 var (
 	queryGUID = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
-	timeRE = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`)
-	skipRE = regexp.MustCompile(`(?i)(\$skiptoken=)[^&]*`)
+	timeRE    = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`)
+	skipRE    = regexp.MustCompile(`(?i)(\$skiptoken=)[^&]*`)
 )
 
 // QueryShape is a query with its ids, times and paging tokens made generic,
