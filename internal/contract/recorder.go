@@ -65,11 +65,38 @@ type Recorder struct {
 	responses, requests int
 	byCloud             map[string]int
 	problems            map[string]int // "cloud METHOD route: problem" → occurrences
+	queries             map[string]int // "METHOD route ?shape" → occurrences
 }
 
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{byCloud: map[string]int{}, problems: map[string]int{}}
+	return &Recorder{byCloud: map[string]int{}, problems: map[string]int{}, queries: map[string]int{}}
+}
+
+// ObserveQuery checks a call's query against what Microsoft documents for
+// its route (see Queries) and counts its shape.
+func (r *Recorder) ObserveQuery(method, routeName, rawQuery, cloud string) {
+	for _, p := range CheckQuery(routeName, rawQuery) {
+		r.add(clouds[cloud], method, routeName, "query: "+p)
+	}
+	shape := routeName
+	if rawQuery != "" {
+		shape += " ?" + QueryShape(rawQuery)
+	}
+	r.mu.Lock()
+	r.queries[shape]++
+	r.mu.Unlock()
+}
+
+// Queries lists the query shapes seen, each with how often.
+func (r *Recorder) Queries() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.queries))
+	for _, k := range sortedKeys(r.queries) {
+		out = append(out, fmt.Sprintf("%s (×%d)", k, r.queries[k]))
+	}
+	return out
 }
 
 // Observe checks one call: its request body, and its answer when Graph

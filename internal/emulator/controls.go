@@ -169,6 +169,13 @@ func (s *Server) Assignments() []AssignmentView {
 	return out
 }
 
+// CatalogIDs returns the ids of the catalogs, oldest first.
+func (s *Server) CatalogIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.st.catOrder...)
+}
+
 // Assignment returns one assignment by id.
 func (s *Server) Assignment(id string) (AssignmentView, bool) {
 	for _, a := range s.Assignments() {
@@ -235,6 +242,23 @@ func (s *Server) SetErrorCodes(codes map[string]string) {
 	s.opts.ErrorCodes = codes
 }
 
+// SetPageSize sets the server-driven page size of collections (1 to 1000).
+func (s *Server) SetPageSize(n int) {
+	if n < 1 || n > maxPageSize {
+		panic(fmt.Sprintf("page size %d: give 1 to %d", n, maxPageSize))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.PageSize = n
+}
+
+// SetAcceptDuplicates switches Options.AcceptDuplicates.
+func (s *Server) SetAcceptDuplicates(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.AcceptDuplicates = on
+}
+
 // AddToken makes the emulator accept another bearer token for an identity.
 func (s *Server) AddToken(token string, id Identity) error {
 	if id.Kind != "application" && id.Kind != "delegated" {
@@ -265,7 +289,14 @@ type settings struct {
 	PageSize        *int      `json:"pageSize,omitempty"`
 	// ErrorCodes renames error codes (see Options.ErrorCodes); {} restores them.
 	ErrorCodes map[string]string `json:"errorCodes,omitempty"`
+	// AcceptDuplicates switches Options.AcceptDuplicates.
+	AcceptDuplicates *bool `json:"acceptDuplicates,omitempty"`
+	// Latency is [min, max) of the wait every Graph request gets.
+	Latency []Duration `json:"latency,omitempty"`
 }
+
+// maxPageSize bounds the page size a control may set.
+const maxPageSize = 1000
 
 // maxControlBody bounds a control request's body.
 const maxControlBody = 1 << 20
@@ -378,6 +409,27 @@ func (s *Server) clockBody() map[string]string {
 	return map[string]string{"now": s.Now().Format(time.RFC3339Nano)}
 }
 
+// The clock only moves forward (requests already made keep their order),
+// by at most maxClockStep at a time, and stays within the years dates can
+// be written in.
+const maxClockStep = 100 * 365 * 24 * time.Hour
+
+var lastClock = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkClock says whether the clock may move to t.
+func (s *Server) checkClock(t time.Time) error {
+	now := s.Now()
+	switch {
+	case t.Before(now):
+		return fmt.Errorf("the clock moves only forward: %s is before the emulator's now, %s", t.Format(time.RFC3339), now.Format(time.RFC3339))
+	case t.Sub(now) > maxClockStep:
+		return fmt.Errorf("the clock moves at most %d years at a time", int(maxClockStep.Hours()/24/365))
+	case t.After(lastClock):
+		return fmt.Errorf("%s is after %s", t.Format(time.RFC3339), lastClock.Format(time.RFC3339))
+	}
+	return nil
+}
+
 func (s *Server) postClock(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Advance *Duration `json:"advance"`
@@ -387,11 +439,26 @@ func (s *Server) postClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case body.Advance != nil && body.Set != "":
+		replyError(w, 400, fmt.Errorf(`send either "advance" or "set", not both`))
+		return
 	case body.Advance != nil:
+		if body.Advance.D <= 0 {
+			replyError(w, 400, fmt.Errorf("advance %s: the clock moves only forward", body.Advance.D))
+			return
+		}
+		if err := s.checkClock(s.Now().Add(body.Advance.D)); err != nil {
+			replyError(w, 400, err)
+			return
+		}
 		s.AdvanceClock(body.Advance.D)
 	case body.Set != "":
 		t, err := time.Parse(time.RFC3339Nano, body.Set)
 		if err != nil {
+			replyError(w, 400, err)
+			return
+		}
+		if err := s.checkClock(t); err != nil {
 			replyError(w, 400, err)
 			return
 		}
@@ -408,6 +475,32 @@ func (s *Server) postSettings(w http.ResponseWriter, r *http.Request) {
 	if !decodeControl(w, r, &st) {
 		return
 	}
+	for _, d := range []struct {
+		name string
+		v    *Duration
+		most time.Duration
+	}{{"consistencyLag", st.ConsistencyLag, maxLag}, {"processingDelay", st.ProcessingDelay, maxDelay}, {"deliveryDelay", st.DeliveryDelay, maxDelay}} {
+		if d.v != nil {
+			if err := checkDelay(d.name, d.v.D, d.most); err != nil {
+				replyError(w, 400, err)
+				return
+			}
+		}
+	}
+	if st.PageSize != nil && (*st.PageSize < 1 || *st.PageSize > maxPageSize) {
+		replyError(w, 400, fmt.Errorf("pageSize %d: give 1 to %d", *st.PageSize, maxPageSize))
+		return
+	}
+	if st.Latency != nil {
+		if len(st.Latency) != 2 {
+			replyError(w, 400, fmt.Errorf(`latency: give ["min", "max"]`))
+			return
+		}
+		if err := checkLatency(st.Latency[0].D, st.Latency[1].D); err != nil {
+			replyError(w, 400, err)
+			return
+		}
+	}
 	s.mu.Lock()
 	if st.ConsistencyLag != nil {
 		s.lag = st.ConsistencyLag.D
@@ -418,11 +511,17 @@ func (s *Server) postSettings(w http.ResponseWriter, r *http.Request) {
 	if st.DeliveryDelay != nil {
 		s.opts.DeliveryDelay = st.DeliveryDelay.D
 	}
-	if st.PageSize != nil && *st.PageSize > 0 {
+	if st.PageSize != nil {
 		s.opts.PageSize = *st.PageSize
 	}
 	if st.ErrorCodes != nil {
 		s.opts.ErrorCodes = st.ErrorCodes
+	}
+	if st.AcceptDuplicates != nil {
+		s.opts.AcceptDuplicates = *st.AcceptDuplicates
+	}
+	if st.Latency != nil {
+		s.latency = [2]time.Duration{st.Latency[0].D, st.Latency[1].D}
 	}
 	s.mu.Unlock()
 	done(w, 0, nil)

@@ -69,42 +69,40 @@ type Options struct {
 	// TenantID is the directory the token endpoint answers for
 	// (default DefaultTenantID).
 	TenantID string
+	// AcceptDuplicates makes the emulator accept a second open request for
+	// a target and package, and an adminAdd for a target that already holds
+	// a live assignment under the policy. Microsoft documents neither
+	// refusal (ExistingOpenRequest is third-party evidence, ExistingAssignment
+	// our choice), so the provider must stay duplicate-free without them:
+	// tests turn this on to show that it does.
+	AcceptDuplicates bool
+	// Permissive accepts filters, operators and $select names that Graph
+	// does not document (the emulator's older, lenient reading), for
+	// probing by hand only: by default the emulator refuses what Microsoft
+	// does not document, and nothing in the test suite turns this on.
+	Permissive bool
 }
 
-// Identity is who a bearer token stands for.
+// Identity is who a bearer token stands for, and what it holds (see
+// authorization.go).
 type Identity struct {
 	// Kind is "application" or "delegated".
 	Kind string `json:"kind"`
 	// ObjectID is the service principal's or the signed-in user's object id.
 	ObjectID    string `json:"objectId"`
 	DisplayName string `json:"displayName,omitempty"`
-	// Roles are the signed-in user's entitlement-management roles, which
-	// Graph requires of a delegated caller of adminAdd, adminUpdate and
-	// adminRemove: AdminRoles lists them.
+	// Roles are directory roles, which reach every catalog (Identity
+	// Governance Administrator, Global Reader, ...).
 	Roles []string `json:"roles,omitempty"`
-}
-
-// AdminRoles are the roles the v1.0 create page names for a delegated caller
-// of admin requests: the entitlement-management roles Access package
-// assignment manager, Access package manager and Catalog owner, and the
-// directory role Identity Governance Administrator.
-var AdminRoles = []string{"Access package assignment manager", "Access package manager", "Catalog owner", "Identity Governance Administrator"}
-
-// mayAdminister says whether a caller may make admin requests: an
-// application (its permission was checked with its token) or a user with
-// one of AdminRoles.
-func (id Identity) mayAdminister() bool {
-	if id.Kind != "delegated" {
-		return true
-	}
-	for _, r := range id.Roles {
-		for _, a := range AdminRoles {
-			if strings.EqualFold(r, a) {
-				return true
-			}
-		}
-	}
-	return false
+	// CatalogRoles are entitlement-management roles by catalog id (Catalog
+	// owner, Catalog reader, Access package manager, Access package
+	// assignment manager).
+	CatalogRoles map[string][]string `json:"catalogRoles,omitempty"`
+	// Permissions are the application's permissions, or the user's
+	// delegated ones (EntitlementManagement.Read.All, .ReadWrite.All).
+	// Nil means EntitlementManagement.ReadWrite.All; an empty list, none:
+	// an application that holds catalog roles only.
+	Permissions []string `json:"permissions"`
 }
 
 // Server is the emulator. It is safe for concurrent use.
@@ -280,7 +278,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.body = body
 
-	fault := s.pickFault(r.Method, name, r.URL.Path, body)
+	fault := s.pickFault(r.Method, name, r.URL.Path, r.URL.RawQuery, body)
 	if fault != nil && fault.Latency.D > 0 {
 		select {
 		case <-time.After(fault.Latency.D):
@@ -494,14 +492,16 @@ func (s *Server) finish(w http.ResponseWriter, c *call, m *RouteMetrics, resp *r
 		_, _ = w.Write(payload)
 	}
 	if s.opts.Observe != nil {
-		s.opts.Observe(Exchange{Method: c.r.Method, Route: c.route, Status: status, Request: c.body, Response: payload, Cloud: s.opts.Cloud})
+		s.opts.Observe(Exchange{Method: c.r.Method, Route: c.route, Query: c.r.URL.RawQuery, Status: status, Request: c.body, Response: payload, Cloud: s.opts.Cloud})
 	}
 }
 
 // Exchange is one Graph call as the emulator served it, for Options.Observe.
 type Exchange struct {
 	Method, Route string // the route's name, as in metrics ("" when no route matched)
-	Status        int
+	// Query is the raw query string the caller sent.
+	Query  string
+	Status int
 	// Request is the request body (gzip undone); Response the body answered.
 	Request, Response []byte
 	Cloud             string

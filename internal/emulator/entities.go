@@ -443,8 +443,16 @@ func parseExpiration(e map[string]any) (schedule, *graphError) {
 	}
 	sch.end = end
 	if d := str(e, "duration"); d != "" {
-		if _, err := parseEdmDuration(d); err != nil {
+		length, err := parseEdmDuration(d)
+		if err != nil {
 			return sch, invalidDuration(d)
+		}
+		if length <= 0 {
+			// [INF] Graph documents no lower bound, and ODataLib reads P0D,
+			// PT0S and -P1D as durations; but an assignment that ends as it
+			// starts (or before) grants nothing, and the emulator refuses
+			// the same schedule written as an end date (normaliseSchedule).
+			return sch, invalidRequest("The expiration duration %s is not positive: access would end as it starts.", d)
 		}
 		sch.duration = &d
 	}

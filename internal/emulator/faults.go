@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -44,10 +45,11 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// Fault is a rule of the fault injector. A rule matches a request by method
-// and by route (the route's name, such as "POST /assignmentRequests", or a
-// regular expression on the URL path); the first matching rule that fires
-// applies.
+// Fault is a rule of the fault injector. A rule matches a request by method,
+// by route (the route's name, such as "POST /assignmentRequests", or a
+// regular expression on the URL path) and by query (a regular expression on
+// the decoded query string, so that a test can make Graph refuse one kind
+// of listing); the first matching rule that fires applies.
 type Fault struct {
 	// Method matches the HTTP method; empty matches any.
 	Method string `json:"method,omitempty"`
@@ -60,11 +62,15 @@ type Fault struct {
 	// gzip), for a fault that strikes one target's request, say; empty
 	// matches any.
 	Body string `json:"body,omitempty"`
+	// Query is a regular expression matched against the decoded query
+	// string (for example "createdDateTime gt"); empty matches any.
+	Query string `json:"query,omitempty"`
 	// Status answers the request with this status (429, 503, 504, ...)
 	// without processing it. Zero: no status fault.
 	Status int `json:"status,omitempty"`
-	// RetryAfter is sent in the Retry-After header (seconds) with Status.
-	RetryAfter int `json:"retryAfter,omitempty"`
+	// RetryAfter is sent in the Retry-After header (seconds, fractions
+	// allowed as in Microsoft's throttling sample) with Status.
+	RetryAfter float64 `json:"retryAfter,omitempty"`
 	// Latency is added before the request is processed.
 	Latency Duration `json:"latency,omitempty"`
 	// DropResponse processes the request (the change is committed) and then
@@ -77,7 +83,7 @@ type Fault struct {
 	// Fired is how many times it has fired (read-only).
 	Fired int `json:"fired"`
 
-	re, bodyRE *regexp.Regexp
+	re, qre, bodyRE *regexp.Regexp
 }
 
 func (f *Fault) compile() error {
@@ -95,16 +101,58 @@ func (f *Fault) compile() error {
 		}
 		f.bodyRE = re
 	}
+	if f.Query != "" {
+		re, err := regexp.Compile("(?i)" + f.Query)
+		if err != nil {
+			return fmt.Errorf("fault query %q: %w", f.Query, err)
+		}
+		f.qre = re
+	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		return fmt.Errorf("fault status %d is not an error status", f.Status)
 	}
 	if f.Probability < 0 || f.Probability > 1 {
 		return fmt.Errorf("fault probability %v is not between 0 and 1", f.Probability)
 	}
+	if err := checkDelay("fault latency", f.Latency.D, maxFaultLatency); err != nil {
+		return err
+	}
+	if f.RetryAfter < 0 || f.RetryAfter > maxRetryAfter {
+		return fmt.Errorf("fault retryAfter %v: give 0 to %v seconds", f.RetryAfter, maxRetryAfter)
+	}
+	if f.Count < 0 {
+		return fmt.Errorf("fault count %d is negative", f.Count)
+	}
 	return nil
 }
 
-func (s *Server) pickFault(method, route, path string, body []byte) *Fault {
+// Bounds of the controls: a test that asks for more is mistaken, and a
+// control must not let one request hold the emulator for hours.
+const (
+	maxFaultLatency = 5 * time.Minute
+	maxRetryAfter   = 3600 // seconds
+	maxLag          = time.Hour
+	maxDelay        = 30 * 24 * time.Hour // processing, delivery and callback delays
+	maxLatency      = time.Minute
+	maxThrottleRate = 1e6
+)
+
+// checkDelay refuses a negative delay, or one beyond its bound.
+func checkDelay(what string, d, most time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("%s %s is negative", what, d)
+	}
+	if d > most {
+		return fmt.Errorf("%s %s is longer than %s", what, d, most)
+	}
+	return nil
+}
+
+func (s *Server) pickFault(method, route, path, rawQuery string, body []byte) *Fault {
+	query, err := url.QueryUnescape(rawQuery)
+	if err != nil {
+		query = rawQuery
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
@@ -115,6 +163,9 @@ func (s *Server) pickFault(method, route, path string, body []byte) *Fault {
 			continue
 		}
 		if f.re != nil && !f.re.MatchString(path) {
+			continue
+		}
+		if f.qre != nil && !f.qre.MatchString(query) {
 			continue
 		}
 		if f.bodyRE != nil && !f.bodyRE.Match(body) {
@@ -142,11 +193,13 @@ func faultError(f *Fault) *graphError {
 		g = errf(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.")
 	case 504:
 		g = errf(504, "GatewayTimeout", "The gateway timed out waiting for the service.")
+	case 403:
+		g = errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 	default:
 		g = errf(f.Status, "UnknownError", "Injected fault.")
 	}
 	if f.RetryAfter > 0 {
-		g.headers = map[string]string{"Retry-After": strconv.Itoa(f.RetryAfter)}
+		g.headers = map[string]string{"Retry-After": strconv.FormatFloat(f.RetryAfter, 'f', -1, 64)}
 	}
 	return g
 }
@@ -180,19 +233,40 @@ func (s *Server) Faults() []Fault {
 }
 
 // SetConsistencyLag makes new requests and assignments invisible to get and
-// list for d after they are created, as Graph's replication lag does.
+// list for d after they are created, as Graph's replication lag does. It
+// panics on a negative lag or one over an hour (a mistaken test).
 func (s *Server) SetConsistencyLag(d time.Duration) {
+	if err := checkDelay("consistency lag", d, maxLag); err != nil {
+		panic(err)
+	}
 	s.mu.Lock()
 	s.lag = d
 	s.mu.Unlock()
 }
 
 // SetLatency makes every Graph request wait a random time in [lo, hi),
-// beside whatever the fault rules add.
+// beside whatever the fault rules add. It panics on a negative latency, one
+// over a minute, or hi below lo.
 func (s *Server) SetLatency(lo, hi time.Duration) {
+	if err := checkLatency(lo, hi); err != nil {
+		panic(err)
+	}
 	s.mu.Lock()
 	s.latency = [2]time.Duration{lo, hi}
 	s.mu.Unlock()
+}
+
+func checkLatency(lo, hi time.Duration) error {
+	if err := checkDelay("latency", lo, maxLatency); err != nil {
+		return err
+	}
+	if err := checkDelay("latency", hi, maxLatency); err != nil {
+		return err
+	}
+	if hi != 0 && hi < lo {
+		return fmt.Errorf("latency range [%s, %s) is empty", lo, hi)
+	}
+	return nil
 }
 
 func (s *Server) baseLatency() time.Duration {
@@ -252,6 +326,17 @@ func (s *Server) SetBehaviours(bs []Behaviour) error {
 			default:
 				return fmt.Errorf("behaviour callback state %q: use \"\", denied or canceled", b.Callback.State)
 			}
+			if err := checkDelay("behaviour callback after", b.Callback.After.D, maxDelay); err != nil {
+				return err
+			}
+		}
+		if b.DeliveryDelay != nil {
+			if err := checkDelay("behaviour delivery delay", b.DeliveryDelay.D, maxDelay); err != nil {
+				return err
+			}
+		}
+		if b.Times < 0 {
+			return fmt.Errorf("behaviour times %d is negative", b.Times)
 		}
 		b.used = 0
 		out = append(out, &b)
@@ -361,8 +446,9 @@ type Throttle struct {
 	Rate float64 `json:"rate"`
 	// Burst is how many may come at once (default: one second's worth).
 	Burst int `json:"burst,omitempty"`
-	// RetryAfter is the Retry-After Graph sends, in seconds (default 1).
-	RetryAfter int `json:"retryAfter,omitempty"`
+	// RetryAfter is the Retry-After Graph sends, in seconds (default 1);
+	// fractions are sent as fractions, as in Microsoft's throttling sample.
+	RetryAfter float64 `json:"retryAfter,omitempty"`
 
 	tokens float64
 	last   time.Time
@@ -371,8 +457,14 @@ type Throttle struct {
 // SetThrottle sets the rate limit; nil removes it.
 func (s *Server) SetThrottle(t *Throttle) error {
 	if t != nil {
-		if t.Rate <= 0 {
-			return fmt.Errorf("throttle rate %v: give requests a second, above 0", t.Rate)
+		if t.Rate <= 0 || t.Rate > maxThrottleRate {
+			return fmt.Errorf("throttle rate %v: give requests a second, above 0 and at most %v", t.Rate, maxThrottleRate)
+		}
+		if t.Burst < 0 || t.Burst > maxThrottleRate {
+			return fmt.Errorf("throttle burst %d: give 0 (a second's worth) to %v", t.Burst, maxThrottleRate)
+		}
+		if t.RetryAfter < 0 || t.RetryAfter > maxRetryAfter {
+			return fmt.Errorf("throttle retryAfter %v: give 0 (1 s) to %v seconds", t.RetryAfter, maxRetryAfter)
 		}
 		cp := *t
 		if cp.Burst <= 0 {

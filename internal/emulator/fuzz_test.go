@@ -20,14 +20,19 @@ func FuzzFilter(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		fl, gerr := parseFilter(s, assignmentFilters)
-		if gerr != nil {
-			if gerr.message == "" || gerr.status != 400 {
-				t.Fatalf("error without a message or a 400: %+v", gerr)
+		for _, parse := range []func(string) (filter, *graphError){
+			func(s string) (filter, *graphError) { return parseFilter(s, permissiveFilters["assignments"]) },
+			func(s string) (filter, *graphError) { return parseStrictFilter(s, strictFilters["assignments"]) },
+		} {
+			fl, gerr := parse(s)
+			if gerr != nil {
+				if gerr.message == "" || gerr.status != 400 {
+					t.Fatalf("error without a message or a 400: %+v", gerr)
+				}
+				continue
 			}
-			return
+			fl.match(func(p string) any { return map[string]any{"state": "delivered", "id": "x"}[p] })
 		}
-		fl.match(func(p string) any { return map[string]any{"state": "delivered", "id": "x"}[p] })
 	})
 }
 

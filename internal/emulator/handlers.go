@@ -6,21 +6,27 @@ import (
 	"time"
 )
 
-var (
-	userFilters    = map[string][]string{"id": nil, "userprincipalname": nil, "mail": nil, "displayname": nil}
-	catalogFilters = map[string][]string{"id": nil, "displayname": nil}
-	packageFilters = map[string][]string{"id": nil, "displayname": nil, "catalog/id": nil}
-	policyFilters  = map[string][]string{"id": nil, "displayname": nil, "accesspackage/id": nil}
-	// The filterable paths of each collection; an enum path lists its members
-	// (Microsoft's v1.0 metadata), so that an unknown value is a 400 as in Graph.
-	requestFilters = map[string][]string{"id": nil, "state": requestStates, "requesttype": append(requestTypes, "approverRemove"),
-		"createddatetime": nil, "accesspackage/id": nil, "requestor/objectid": nil, "assignment/id": nil}
-	assignmentFilters = map[string][]string{"id": nil, "state": assignmentStates, "target/objectid": nil, "accesspackage/id": nil, "assignmentpolicy/id": nil}
-)
+// permissiveFilters are what an emulator made Permissive accepts: more
+// properties and operators than Graph documents, for probing only (nothing
+// in the test suite uses them). An enum path lists its members, so that an
+// unknown value is still a 400.
+var permissiveFilters = map[string]map[string][]string{
+	"users":    {"id": nil, "userprincipalname": nil, "mail": nil, "displayname": nil},
+	"catalogs": {"id": nil, "displayname": nil},
+	"packages": {"id": nil, "displayname": nil, "catalog/id": nil},
+	"policies": {"id": nil, "displayname": nil, "accesspackage/id": nil},
+	"requests": {"id": nil, "state": requestStates, "requesttype": append(requestTypes, "approverRemove"),
+		"createddatetime": nil, "accesspackage/id": nil, "requestor/objectid": nil, "assignment/id": nil},
+	"assignments": {"id": nil, "state": assignmentStates, "target/objectid": nil, "accesspackage/id": nil, "assignmentpolicy/id": nil},
+}
 
 // ---- users -----------------------------------------------------------------------
 
 func (s *Server) postUser(c *call) (*response, *graphError) {
+	if !c.identity.tenantWrite() {
+		// [INF] the emulator's directory is seeded by administrators only.
+		return nil, denied("creating users", tenantWriteRoles, "", PermissionReadWrite)
+	}
 	body, gerr := decodeJSON(c.body)
 	if gerr != nil {
 		return nil, gerr
@@ -35,7 +41,7 @@ func (s *Server) postUser(c *call) (*response, *graphError) {
 }
 
 func (s *Server) getUser(c *call) (*response, *graphError) {
-	q, gerr := parseQuery(c, nil, "user", false)
+	q, gerr := s.parseQuery(c, "", "user", false)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -54,7 +60,7 @@ func (s *Server) getUser(c *call) (*response, *graphError) {
 }
 
 func (s *Server) listUsers(c *call) (*response, *graphError) {
-	q, gerr := parseQuery(c, userFilters, "user", true)
+	q, gerr := s.parseQuery(c, "users", "user", true)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -70,6 +76,12 @@ func (s *Server) listUsers(c *call) (*response, *graphError) {
 // ---- catalogs, packages, policies ----------------------------------------------------
 
 func (s *Server) postSeed(c *call, coll string) (*response, *graphError) {
+	if !c.identity.tenantWrite() {
+		// [INF] catalogs, packages and policies are seeded by a tenant-wide
+		// administrator in the emulator; Graph lets catalog owners and
+		// access package managers make some of them.
+		return nil, denied("creating "+coll, tenantWriteRoles, "", PermissionReadWrite)
+	}
 	body, gerr := decodeJSON(c.body)
 	if gerr != nil {
 		return nil, gerr
@@ -100,14 +112,16 @@ func (s *Server) postSeed(c *call, coll string) (*response, *graphError) {
 	return &response{status: 201, body: m}, nil
 }
 
-func (s *Server) seedEntity(coll string) (entity string, order []string, filters map[string][]string) {
+// seedEntity is a seeding collection's entity, its order, and the name of
+// its filter table.
+func (s *Server) seedEntity(coll string) (entity string, order []string, filters string) {
 	switch coll {
 	case "catalogs":
-		return "catalog", s.st.catOrder, catalogFilters
+		return "catalog", s.st.catOrder, "catalogs"
 	case "accesspackages":
-		return "package", s.st.pkgOrder, packageFilters
+		return "package", s.st.pkgOrder, "packages"
 	}
-	return "policy", s.st.polOrder, policyFilters
+	return "policy", s.st.polOrder, "policies"
 }
 
 // renderEntity renders a seeded entity with its expansions.
@@ -194,20 +208,48 @@ func (s *Server) seedFields(entity, id string) func(string) any {
 	}
 }
 
+// seedCatalog is the catalog a catalog, package or policy belongs to.
+func (s *Server) seedCatalog(entity, id string) string {
+	switch entity {
+	case "catalog":
+		return id
+	case "package":
+		return s.st.packages[id].catalogID
+	}
+	return s.st.policies[id].catalogID
+}
+
+// maySeeSeed says whether the identity reads a catalog, package or policy:
+// a role that reads its catalog; or, for a signed-in user and a policy that
+// lets them request access, that user ([INF] My Access shows them the
+// policies they may request under, with their questions).
+func (s *Server) maySeeSeed(id Identity, entity, objID string) bool {
+	if id.catalogRead(s.seedCatalog(entity, objID)) {
+		return true
+	}
+	if entity == "policy" && id.Kind == "delegated" {
+		return s.inScope(s.st.policies[objID], id.ObjectID)
+	}
+	return false
+}
+
 func (s *Server) listSeed(c *call, coll string) (*response, *graphError) {
 	entity, order, filters := s.seedEntity(coll)
-	q, gerr := parseQuery(c, filters, entity, true)
+	q, gerr := s.parseQuery(c, filters, entity, true)
 	if gerr != nil {
 		return nil, gerr
 	}
-	match := func(id string) bool { return q.filter.match(s.seedFields(entity, id)) }
+	// [INF] a caller that cannot read every catalog lists what it can read
+	// (the list pages tell catalog-scoped callers to list access packages).
+	readable := func(id string) bool { return c.identity.tenantRead() || s.maySeeSeed(c.identity, entity, id) }
+	match := func(id string) bool { return readable(id) && q.filter.match(s.seedFields(entity, id)) }
 	render := func(id string) map[string]any { return s.renderEntity(entity, id, q.expand) }
 	return s.page(c, q, order, match, render, "identityGovernance/entitlementManagement/"+c.segs[0]), nil
 }
 
 func (s *Server) getSeed(c *call, coll string) (*response, *graphError) {
 	entity, _, _ := s.seedEntity(coll)
-	q, gerr := parseQuery(c, nil, entity, false)
+	q, gerr := s.parseQuery(c, "", entity, false)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -218,6 +260,9 @@ func (s *Server) getSeed(c *call, coll string) (*response, *graphError) {
 	exists := map[string]bool{"catalog": s.st.catalogs[id] != nil, "package": s.st.packages[id] != nil, "policy": s.st.policies[id] != nil}[entity]
 	if !exists {
 		return nil, notFound(graphTypeName(entity), id)
+	}
+	if !s.maySeeSeed(c.identity, entity, id) {
+		return nil, denied("reading "+graphTypeName(entity)+" "+id, catalogReadRoles, s.seedCatalog(entity, id), PermissionRead)
 	}
 	return entityResponse(c, s.renderEntity(entity, id, q.expand), q, "identityGovernance/entitlementManagement/"+c.segs[0]), nil
 }
@@ -273,9 +318,14 @@ func (s *Server) selectRequests(q *query, extra func(*request) bool) ([]string, 
 }
 
 func (s *Server) listRequestsWhere(c *call, extra func(*request) bool) (*response, *graphError) {
-	q, gerr := parseQuery(c, requestFilters, "request", true)
+	q, gerr := s.parseQuery(c, "requests", "request", true)
 	if gerr != nil {
 		return nil, gerr
+	}
+	if extra == nil {
+		if gerr := s.mayList(c.identity, q, "assignment requests"); gerr != nil {
+			return nil, gerr
+		}
 	}
 	candidates, match := s.selectRequests(q, extra)
 	render := func(id string) map[string]any { return s.renderRequest(s.st.requests[id], q.expand) }
@@ -287,8 +337,11 @@ func (s *Server) listRequests(c *call) (*response, *graphError) { return s.listR
 // countRequests is /assignmentRequests/$count: the count of the collection
 // after $filter, as OData defines the /$count segment.
 func (s *Server) countRequests(c *call) (*response, *graphError) {
-	q, gerr := parseQuery(c, requestFilters, "request", true)
+	q, gerr := s.parseQuery(c, "requests", "request", true)
 	if gerr != nil {
+		return nil, gerr
+	}
+	if gerr := s.mayList(c.identity, q, "assignment requests"); gerr != nil {
 		return nil, gerr
 	}
 	return countOf(s.selectRequests(q, nil)), nil
@@ -371,12 +424,40 @@ func (s *Server) requestArg(c *call) (*request, *graphError) {
 	return r, nil
 }
 
-func (s *Server) getRequest(c *call) (*response, *graphError) {
-	q, gerr := parseQuery(c, nil, "request", false)
+// readableRequest is requestArg for a read: the caller reads the request's
+// catalog, or it is a signed-in user's own request.
+func (s *Server) readableRequest(c *call) (*request, *graphError) {
+	r, gerr := s.requestArg(c)
 	if gerr != nil {
 		return nil, gerr
 	}
+	if !s.ownRequest(c.identity, r) {
+		if gerr := s.mayRead(c.identity, s.catalogOfPackage(r.packageID), "reading assignment request "+r.id); gerr != nil {
+			return nil, gerr
+		}
+	}
+	return r, nil
+}
+
+// assignableRequest is requestArg for a change (reprocess, resume, delete):
+// the caller assigns in the request's catalog.
+func (s *Server) assignableRequest(c *call, what string) (*request, *graphError) {
 	r, gerr := s.requestArg(c)
+	if gerr != nil {
+		return nil, gerr
+	}
+	if gerr := s.mayAssign(c.identity, s.catalogOfPackage(r.packageID), what+" assignment request "+r.id); gerr != nil {
+		return nil, gerr
+	}
+	return r, nil
+}
+
+func (s *Server) getRequest(c *call) (*response, *graphError) {
+	q, gerr := s.parseQuery(c, "", "request", false)
+	if gerr != nil {
+		return nil, gerr
+	}
+	r, gerr := s.readableRequest(c)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -384,12 +465,12 @@ func (s *Server) getRequest(c *call) (*response, *graphError) {
 }
 
 func (s *Server) requestNavigation(c *call) (*response, *graphError) {
-	r, gerr := s.requestArg(c)
+	r, gerr := s.readableRequest(c)
 	if gerr != nil {
 		return nil, gerr
 	}
 	nav := lower(c.segs[2])
-	q, gerr := parseQuery(c, nil, map[string]string{"accesspackage": "package", "assignment": "assignment", "requestor": "subject"}[nav], false)
+	q, gerr := s.parseQuery(c, "", map[string]string{"accesspackage": "package", "assignment": "assignment", "requestor": "subject"}[nav], false)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -414,7 +495,8 @@ func (s *Server) requestNavigation(c *call) (*response, *graphError) {
 }
 
 func (s *Server) deleteRequest(c *call) (*response, *graphError) {
-	r, gerr := s.requestArg(c)
+	// [INF] deleting a request takes the roles that assign.
+	r, gerr := s.assignableRequest(c, "deleting")
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -437,6 +519,13 @@ func (s *Server) cancelRequest(c *call) (*response, *graphError) {
 		// Cancel is delegated-only in Graph (the cancel page: delegated permissions only).
 		return nil, errf(403, "Authorization_RequestDenied", "Cancel is not supported with application permissions; it needs a signed-in user.")
 	}
+	if !s.ownRequest(c.identity, r) {
+		// Administrators cancel others' requests with a role that assigns
+		// (the cancel page's role note).
+		if gerr := s.mayAssign(c.identity, s.catalogOfPackage(r.packageID), "canceling assignment request "+r.id); gerr != nil {
+			return nil, gerr
+		}
+	}
 	switch r.state {
 	case "submitted", "pendingApproval", "scheduled":
 	default:
@@ -450,7 +539,7 @@ func (s *Server) cancelRequest(c *call) (*response, *graphError) {
 }
 
 func (s *Server) reprocessRequest(c *call) (*response, *graphError) {
-	r, gerr := s.requestArg(c)
+	r, gerr := s.assignableRequest(c, "reprocessing")
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -471,7 +560,9 @@ func (s *Server) reprocessRequest(c *call) (*response, *graphError) {
 }
 
 func (s *Server) resumeRequest(c *call) (*response, *graphError) {
-	r, gerr := s.requestArg(c)
+	// [INF] the resume page's role note does not name the roles: those
+	// that assign, or the application permission (a Logic App's).
+	r, gerr := s.assignableRequest(c, "resuming")
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -575,9 +666,14 @@ func (s *Server) selectAssignments(q *query, extra func(*assignment) bool) ([]st
 }
 
 func (s *Server) listAssignmentsWhere(c *call, extra func(*assignment) bool) (*response, *graphError) {
-	q, gerr := parseQuery(c, assignmentFilters, "assignment", true)
+	q, gerr := s.parseQuery(c, "assignments", "assignment", true)
 	if gerr != nil {
 		return nil, gerr
+	}
+	if extra == nil {
+		if gerr := s.mayList(c.identity, q, "assignments"); gerr != nil {
+			return nil, gerr
+		}
 	}
 	candidates, match := s.selectAssignments(q, extra)
 	render := func(id string) map[string]any { return s.renderAssignment(s.st.assignments[id], q.expand) }
@@ -590,8 +686,11 @@ func (s *Server) listAssignments(c *call) (*response, *graphError) {
 
 // countAssignments is /assignments/$count: the count after $filter.
 func (s *Server) countAssignments(c *call) (*response, *graphError) {
-	q, gerr := parseQuery(c, assignmentFilters, "assignment", true)
+	q, gerr := s.parseQuery(c, "assignments", "assignment", true)
 	if gerr != nil {
+		return nil, gerr
+	}
+	if gerr := s.mayList(c.identity, q, "assignments"); gerr != nil {
 		return nil, gerr
 	}
 	return countOf(s.selectAssignments(q, nil)), nil
@@ -639,6 +738,11 @@ func (s *Server) additionalAccess(c *call) (*response, *graphError) {
 	if !isGUID(pkg) || !isGUID(inc) {
 		return nil, badRequest("additionalAccess needs accessPackageId and incompatibleAccessPackageId GUIDs.")
 	}
+	for _, p := range []string{pkg, inc} {
+		if gerr := s.mayRead(c.identity, s.catalogOfPackage(p), "reading the assignments of access package "+p); gerr != nil {
+			return nil, gerr
+		}
+	}
 	return s.listAssignmentsWhere(c, func(a *assignment) bool {
 		if a.packageID != pkg || !a.live() {
 			return false
@@ -661,11 +765,14 @@ func (s *Server) assignmentArg(c *call) (*assignment, *graphError) {
 	if a == nil {
 		return nil, notFound("accessPackageAssignment", id)
 	}
+	if gerr := s.mayRead(c.identity, s.catalogOfPackage(a.packageID), "reading assignment "+a.id); gerr != nil {
+		return nil, gerr
+	}
 	return a, nil
 }
 
 func (s *Server) getAssignment(c *call) (*response, *graphError) {
-	q, gerr := parseQuery(c, nil, "assignment", false)
+	q, gerr := s.parseQuery(c, "", "assignment", false)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -682,7 +789,7 @@ func (s *Server) assignmentNavigation(c *call) (*response, *graphError) {
 		return nil, gerr
 	}
 	nav := lower(c.segs[2])
-	q, gerr := parseQuery(c, nil, map[string]string{"accesspackage": "package", "assignmentpolicy": "policy", "target": "subject"}[nav], false)
+	q, gerr := s.parseQuery(c, "", map[string]string{"accesspackage": "package", "assignmentpolicy": "policy", "target": "subject"}[nav], false)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -701,6 +808,10 @@ func (s *Server) assignmentNavigation(c *call) (*response, *graphError) {
 func (s *Server) reprocessAssignment(c *call) (*response, *graphError) {
 	a, gerr := s.assignmentArg(c)
 	if gerr != nil {
+		return nil, gerr
+	}
+	// "Only Access Package Assignment Manager or higher" (the assignment reprocess page).
+	if gerr := s.mayAssign(c.identity, s.catalogOfPackage(a.packageID), "reprocessing assignment "+a.id); gerr != nil {
 		return nil, gerr
 	}
 	if a.state != "delivered" {

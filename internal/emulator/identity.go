@@ -60,6 +60,14 @@ type Application struct {
 	// ManagedIdentity is "system" or "user" when the app is a managed identity
 	// that the IMDS endpoint hands tokens for; empty otherwise.
 	ManagedIdentity string `json:"managedIdentity,omitempty"`
+	// Permissions are the application permissions its tokens carry (the
+	// roles claim); nil means EntitlementManagement.ReadWrite.All, an empty
+	// list none.
+	Permissions []string `json:"permissions,omitempty"`
+	// Roles are the directory roles of its service principal, and
+	// CatalogRoles its entitlement-management roles by catalog id.
+	Roles        []string            `json:"roles,omitempty"`
+	CatalogRoles map[string][]string `json:"catalogRoles,omitempty"`
 
 	certs []*x509.Certificate
 }

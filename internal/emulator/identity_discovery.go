@@ -19,7 +19,7 @@ func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request
 		s.writeEntraError(w, r, entraErr(400, "invalid_tenant", 90002, "Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant))
 		return
 	}
-	root := rootOf(r)
+	root := s.rootOf(r)
 	t := s.opts.TenantID
 	writeJSON(w, 200, map[string]any{
 		"token_endpoint":                        root + "/" + t + "/oauth2/v2.0/token",
@@ -46,10 +46,12 @@ func (s *Server) serveInstanceDiscovery(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	tenant := strings.Split(strings.Trim(ae.Path, "/"), "/")[0]
+	root := s.rootOf(r)
+	host := root[strings.Index(root, "://")+3:]
 	writeJSON(w, 200, map[string]any{
-		"tenant_discovery_endpoint": rootOf(r) + "/" + tenant + "/v2.0/.well-known/openid-configuration",
+		"tenant_discovery_endpoint": root + "/" + tenant + "/v2.0/.well-known/openid-configuration",
 		"api-version":               "1.1",
-		"metadata":                  []map[string]any{{"preferred_network": r.Host, "preferred_cache": r.Host, "aliases": []string{r.Host}}},
+		"metadata":                  []map[string]any{{"preferred_network": host, "preferred_cache": host, "aliases": []string{host}}},
 	})
 }
 

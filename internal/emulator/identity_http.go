@@ -35,12 +35,10 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func rootOf(r *http.Request) string {
-	if r.TLS != nil {
-		return "https://" + r.Host
-	}
-	return "http://" + r.Host
-}
+// rootOf is the emulator's own root for the links Entra's documents carry:
+// the same as Graph's links (baseFor), so that an arbitrary Host header is
+// never reflected into a discovery document.
+func (s *Server) rootOf(r *http.Request) string { return s.baseFor(r) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -85,7 +83,7 @@ func (s *Server) writeEntraError(w http.ResponseWriter, r *http.Request, e *entr
 		"timestamp":         ts,
 		"trace_id":          trace,
 		"correlation_id":    corr,
-		"error_uri":         rootOf(r) + "/error?code=" + strconv.Itoa(code),
+		"error_uri":         s.rootOf(r) + "/error?code=" + strconv.Itoa(code),
 	})
 }
 

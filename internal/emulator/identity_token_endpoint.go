@@ -93,7 +93,7 @@ func (s *Server) clientCredentialsToken(r *http.Request, tenant string) (map[str
 		if t := f.Get("client_assertion_type"); t != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
 			return nil, entraErr(400, "invalid_request", 50027, "Invalid client_assertion_type '%s'.", t)
 		}
-		endpoint := rootOf(r) + r.URL.Path
+		endpoint := s.rootOf(r) + r.URL.Path
 		var e *entraError
 		if grant, e = s.checkAssertion(app, assertion, endpoint); e != nil {
 			return nil, e

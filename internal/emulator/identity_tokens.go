@@ -64,7 +64,7 @@ func (s *Server) issueAccessToken(app *Application, resource string, lifetime ti
 		"aud": strings.TrimRight(resource, "/"), "iss": "https://sts.windows.net/" + s.opts.TenantID + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(lifetime).Unix(),
 		"appid": app.ClientID, "appidacr": "1", "idtyp": "app", "oid": app.ObjectID, "sub": app.ObjectID,
-		"tid": s.opts.TenantID, "roles": []string{"EntitlementManagement.ReadWrite.All"}, "ver": "1.0", "uti": newID(),
+		"tid": s.opts.TenantID, "roles": Identity{Permissions: app.Permissions}.permissions(), "ver": "1.0", "uti": newID(),
 		"app_displayname": app.DisplayName,
 	})
 	t.Header["kid"] = k.accessKID
@@ -103,5 +103,19 @@ func (s *Server) identityFromAccessToken(tok string) (Identity, *graphError) {
 	}
 	oid, _ := claims["oid"].(string)
 	name, _ := claims["app_displayname"].(string)
-	return Identity{Kind: "application", ObjectID: oid, DisplayName: name}, nil
+	id := Identity{Kind: "application", ObjectID: oid, DisplayName: name, Permissions: []string{}}
+	if roles, ok := claims["roles"].([]any); ok {
+		for _, r := range roles {
+			if v, ok := r.(string); ok {
+				id.Permissions = append(id.Permissions, v)
+			}
+		}
+	}
+	appID, _ := claims["appid"].(string)
+	s.mu.Lock()
+	if app := s.ident.apps[lower(appID)]; app != nil {
+		id.Roles, id.CatalogRoles = app.Roles, app.CatalogRoles
+	}
+	s.mu.Unlock()
+	return id, nil
 }

@@ -29,8 +29,8 @@ func TestErrorEnvelopeAndHeaders(t *testing.T) {
 		{"GET", em + "/assignments/nope", e.srv.Token(), 400, "BadRequest"},
 		{"GET", em + "/assignments?$search=x", e.srv.Token(), 400, "BadRequest"},
 		{"GET", em + "/assignments?$orderby=id", e.srv.Token(), 400, "BadRequest"},
-		{"GET", em + "/assignments?$filter=colour eq 'blue'", e.srv.Token(), 400, "BadRequest"},
-		{"GET", em + "/assignments?$filter=state eq 'delivered' or state eq 'expired'", e.srv.Token(), 400, "BadRequest"},
+		{"GET", em + "/assignments?$filter=colour eq 'blue'", e.srv.Token(), 400, "InvalidFilter"},
+		{"GET", em + "/assignments?$filter=state eq 'delivered' or state eq 'expired'", e.srv.Token(), 400, "InvalidFilter"},
 		{"GET", em + "/assignments?$expand=requestor", e.srv.Token(), 400, "BadRequest"},
 		{"POST", em + "/assignments", e.srv.Token(), 405, "MethodNotAllowed"},
 		{"PATCH", em + "/assignments/99999999-9999-4999-8999-999999999999", e.srv.Token(), 405, "MethodNotAllowed"},
@@ -73,7 +73,7 @@ func TestGzipBodiesAndCaseInsensitivity(t *testing.T) {
 		t.Fatalf("unknown encoding: %d", st)
 	}
 	// Paths, enum literals and property paths match case-insensitively.
-	st, _, m = e.raw("GET", "/V1.0/IdentityGovernance/EntitlementManagement/Assignments?$expand=Target&$filter=TARGET/OBJECTID eq '"+alice+"' and State eq 'DELIVERED' and accessPackage/Id eq "+pkgA, e.srv.Token(), nil, nil)
+	st, _, m = e.raw("GET", "/V1.0/IdentityGovernance/EntitlementManagement/Assignments?$expand=Target&$filter=TARGET/OBJECTID eq '"+alice+"' and State eq 'DELIVERED' and accessPackage/Id eq '"+strings.ToUpper(pkgA)+"'", e.srv.Token(), nil, nil)
 	v, _ := m["value"].([]any)
 	if st != 200 || len(v) != 1 || v[0].(map[string]any)["target"] == nil {
 		t.Fatalf("case-insensitive filter: %d %v", st, m)
@@ -295,7 +295,7 @@ func TestControlsOverHTTP(t *testing.T) {
 	if got := e.submitAndSettle(addDirect(bob)); got.State != "deliveryFailed" {
 		t.Fatalf("behaviour over HTTP: %+v", got)
 	}
-	if st := post("tokens", map[string]any{"token": "t2", "kind": "delegated", "objectId": carol}); st != 204 {
+	if st := post("tokens", map[string]any{"token": "t2", "kind": "delegated", "objectId": carol, "roles": []string{"Global Reader"}}); st != 204 {
 		t.Fatalf("tokens: %d", st)
 	}
 	if st, _, _ := e.raw("GET", em+"/assignments", "t2", nil, nil); st != 200 {

@@ -25,7 +25,7 @@ func TestCountExpandStarAndEnumFilters(t *testing.T) {
 	if n := count(em + "/assignments/$count?$filter=target/objectId eq '" + alice + "'"); n != "1" {
 		t.Errorf("$count with $filter counted %s, want 1", n)
 	}
-	if n := count(em + "/assignmentRequests/$count?$filter=requestType eq 'adminRemove'"); n != "0" {
+	if n := count(em + "/assignmentRequests/$count?$filter=state eq 'denied'"); n != "0" {
 		t.Errorf("requests $count with $filter counted %s, want 0", n)
 	}
 	st, _, m := e.raw("GET", em+"/assignments?$expand=*", e.srv.Token(), nil, nil)
@@ -38,7 +38,7 @@ func TestCountExpandStarAndEnumFilters(t *testing.T) {
 			t.Errorf("$expand=* did not expand %s: %v", nav, first)
 		}
 	}
-	for _, path := range []string{em + "/assignments?$filter=state eq 'removed'", em + "/assignmentRequests?$filter=requestType eq 'adminDelete'"} {
+	for _, path := range []string{em + "/assignments?$filter=state eq 'removed'", em + "/assignmentRequests?$filter=state eq 'adminDelete'"} {
 		if st, _, m := e.raw("GET", path, e.srv.Token(), nil, nil); st != 400 {
 			t.Errorf("%s: %d %v, want 400", path, st, m)
 		}

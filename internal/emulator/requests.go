@@ -12,6 +12,10 @@ var requestProperties = map[string]bool{
 	"id": true, "requesttype": true, "state": true, "status": true, "createddatetime": true, "completeddatetime": true,
 	"schedule": true, "justification": true, "answers": true, "customextensioncalloutinstances": true,
 	"assignment": true, "accesspackage": true, "requestor": true,
+	// The v1.0 create page's examples 4 and 5 send the assignment as a
+	// top-level "accessPackageAssignment" (the beta name) and Graph answers
+	// 201: it is read as "assignment". Microsoft's metadata does not list it.
+	"accesspackageassignment": true,
 }
 
 const reprocessWindow = 14 * 24 * time.Hour
@@ -50,6 +54,12 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 		just = &j
 	}
 	asg := obj(body, "assignment")
+	if legacy := obj(body, "accessPackageAssignment"); legacy != nil {
+		if asg != nil {
+			return nil, badRequest("The request has both 'assignment' and 'accessPackageAssignment'; send one.")
+		}
+		asg = legacy
+	}
 	if asg == nil {
 		return nil, invalidRequest("The property 'assignment' is required for a %s request.", rt)
 	}
@@ -60,9 +70,13 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	if gerr := normaliseSchedule(r); gerr != nil {
 		return nil, gerr
 	}
-	if !isUser(r) && !c.identity.mayAdminister() {
-		// The message and code are [INF]: Graph's generic refusal.
-		return nil, errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation: %s requests need an entitlement-management role (%s).", rt, strings.Join(AdminRoles, ", "))
+	if !isUser(r) {
+		// Direct requests need a role that assigns in the package's catalog
+		// (or the application permission): decided before anything about
+		// the package or the target is told.
+		if gerr := s.mayAssign(c.identity, s.catalogOfRequestBody(rt, asg), "an "+rt+" request"); gerr != nil {
+			return nil, gerr
+		}
 	}
 	switch rt {
 	case "adminAdd", "userAdd":
@@ -90,7 +104,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	} else if len(rawAnswers) > 0 {
 		return nil, invalidRequest("A %s request takes no answers.", rt)
 	}
-	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil {
+	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil && !s.opts.AcceptDuplicates {
 		return nil, existingOpen(open)
 	}
 	r.callerID = s.subjectForCaller(c.identity).id
@@ -108,6 +122,20 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	out["@odata.context"] = contextURL(c, "identityGovernance/entitlementManagement/assignmentRequests/$entity")
 	return &response{status: 201, body: out, headers: map[string]string{
 		"Location": c.base + "/v1.0/identityGovernance/entitlementManagement/assignmentRequests/" + r.id}}, nil
+}
+
+// catalogOfRequestBody is the catalog a new request's body names: its
+// package's, or the assignment's it changes ("" when it names none that
+// exists: prepareAdd and prepareChange then say what is wrong).
+func (s *Server) catalogOfRequestBody(rt string, asg map[string]any) string {
+	switch rt {
+	case "adminAdd", "userAdd":
+		return s.catalogOfPackage(firstNonEmpty(str(asg, "accessPackageId"), str(obj(asg, "accessPackage"), "id")))
+	}
+	if a := s.st.assignments[lower(str(asg, "id"))]; a != nil {
+		return s.catalogOfPackage(a.packageID)
+	}
+	return ""
 }
 
 // prepareAdd resolves the package, policy and target of an add request, in
@@ -183,6 +211,9 @@ func (s *Server) prepareAdd(c *call, r *request, asg map[string]any) *graphError
 		return invalidRequest("assignment.targetId (or assignment.target with objectId or email) is required for a %s request.", r.requestType)
 	}
 	r.targetID = subj.id
+	if s.opts.AcceptDuplicates {
+		return nil
+	}
 	if open := s.st.openByPair[pairKey(r.packageID, r.targetID)]; open != nil {
 		return existingOpen(open)
 	}

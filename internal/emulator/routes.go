@@ -176,7 +176,10 @@ type query struct {
 	rawQuery url.Values
 }
 
-func parseQuery(c *call, filterPaths map[string][]string, entity string, list bool) (*query, *graphError) {
+// parseQuery reads the query options of a call on entity (a collection
+// when list is set, whose filters are the table coll names: see
+// strictFilters, or the permissive table of an emulator made Permissive).
+func (s *Server) parseQuery(c *call, coll, entity string, list bool) (*query, *graphError) {
 	v := splitQuery(c.r.URL.RawQuery)
 	q := &query{rawQuery: v}
 	for k := range v {
@@ -202,7 +205,13 @@ func parseQuery(c *call, filterPaths map[string][]string, entity string, list bo
 		if !list {
 			return nil, badRequest("The query option '$filter' is not supported on a single entity.")
 		}
-		fl, gerr := parseFilter(f, filterPaths)
+		var fl filter
+		var gerr *graphError
+		if s.opts.Permissive {
+			fl, gerr = parseFilter(f, permissiveFilters[coll])
+		} else {
+			fl, gerr = parseStrictFilter(f, strictFilters[coll])
+		}
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -217,9 +226,19 @@ func parseQuery(c *call, filterPaths map[string][]string, entity string, list bo
 		if gerr := checkExpand(items, entity); gerr != nil {
 			return nil, gerr
 		}
+		if !s.opts.Permissive {
+			if gerr := s.checkExpandSelect(items, entity); gerr != nil {
+				return nil, gerr
+			}
+		}
 		q.expand = items
 	}
 	q.sel = parseSelect(get("$select"))
+	if !s.opts.Permissive {
+		if gerr := s.checkSelect(q.sel, entity); gerr != nil {
+			return nil, gerr
+		}
+	}
 	if t := get("$top"); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 0 {
@@ -237,6 +256,65 @@ func parseQuery(c *call, filterPaths map[string][]string, entity string, list bo
 	}
 	q.count = strings.EqualFold(get("$count"), "true")
 	return q, nil
+}
+
+// entityProperties are the structural and navigation properties of each
+// entity type in Microsoft's v1.0 metadata (global cloud; the others lack
+// the ones in globalOnlyProperties): what $select may name. Graph refuses
+// another name, as ODataLib does ("Could not find a property named …").
+var entityProperties = map[string][]string{
+	"request": {"id", "requestType", "state", "status", "createdDateTime", "completedDateTime", "schedule", "justification", "answers",
+		"customExtensionCalloutInstances", "accessPackage", "assignment", "requestor"},
+	"assignment": {"id", "state", "status", "schedule", "expiredDateTime", "customExtensionCalloutInstances", "accessPackage", "assignmentPolicy", "target"},
+	"policy": {"id", "displayName", "description", "allowedTargetScope", "specificAllowedTargets", "expiration", "requestorSettings", "requestApprovalSettings",
+		"reviewSettings", "automaticRequestSettings", "notificationSettings", "createdDateTime", "modifiedDateTime", "accessPackage", "catalog", "questions",
+		"customExtensionStageSettings"},
+	"package": {"id", "displayName", "description", "isHidden", "createdDateTime", "modifiedDateTime", "catalog", "assignmentPolicies", "resourceRoleScopes",
+		"incompatibleAccessPackages", "accessPackagesIncompatibleWith", "incompatibleGroups"},
+	"catalog": {"id", "displayName", "description", "catalogType", "state", "isExternallyVisible", "createdDateTime", "modifiedDateTime", "accessPackages",
+		"resources", "resourceRoles", "resourceScopes", "customWorkflowExtensions"},
+	"subject": {"id", "objectId", "displayName", "email", "principalName", "onPremisesSecurityIdentifier", "subjectType", "subjectLifecycle", "connectedOrganization"},
+}
+
+// globalOnlyProperties exist only in the global cloud's v1.0 metadata.
+var globalOnlyProperties = map[string]bool{"request.justification": true, "policy.notificationSettings": true, "subject.subjectLifecycle": true}
+
+// checkSelect refuses a $select of a property the entity type does not
+// have. Users (directory objects) are not checked.
+func (s *Server) checkSelect(sel []string, entity string) *graphError {
+	props, ok := entityProperties[entity]
+	if !ok {
+		return nil
+	}
+	for _, p := range sel {
+		found := false
+		for _, x := range props {
+			if strings.EqualFold(x, p) && (s.global() || !globalOnlyProperties[entity+"."+x]) {
+				found = true
+			}
+		}
+		if !found && p != "*" {
+			return badRequest("Could not find a property named '%s' on type 'microsoft.graph.%s'.", p, graphTypeName(entity))
+		}
+	}
+	return nil
+}
+
+// checkExpandSelect applies checkSelect inside $expand options.
+func (s *Server) checkExpandSelect(items []expandItem, entity string) *graphError {
+	for _, it := range items {
+		next := expandTargets[entity][lower(it.name)]
+		if next == "" {
+			continue
+		}
+		if gerr := s.checkSelect(it.sel, next); gerr != nil {
+			return gerr
+		}
+		if gerr := s.checkExpandSelect(it.expand, next); gerr != nil {
+			return gerr
+		}
+	}
+	return nil
 }
 
 // splitQuery parses a query string with only '&' as the separator. Go's

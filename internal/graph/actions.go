@@ -179,23 +179,29 @@ func (c *Client) Resume(ctx context.Context, id string, in ResumeInput, opts Act
 
 // once makes an action's POST at most once in effect: after an ambiguous
 // failure (no answer, a gateway 5xx) it reads the request, and took says
-// whether the call had taken effect; only if not is the call sent again.
+// whether the call had taken effect; the call is sent again only when,
+// ReplicationWindow after it, the request still shows it did not (see
+// landed), and never when the request cannot be read.
 func (c *Client) once(ctx context.Context, id string, post func(context.Context) error, took func(*Request) bool) error {
-	backoff := PollPolicy{Initial: time.Second, Max: 5 * time.Second, Factor: 1.5}.Backoff()
-	for {
+	poll := PollPolicy{Initial: time.Second, Max: 5 * time.Second, Factor: 1.5}
+	for resends := 0; ; resends++ {
+		sent := time.Now()
 		err := post(ctx)
-		if err == nil || !IsAmbiguous(err) {
+		if err == nil || !IsAmbiguous(err) || resends >= maxResends {
 			return err
 		}
-		q, rerr := c.GetRequest(ctx, id)
-		if rerr != nil {
-			return err
+		landed, lerr := c.landed(ctx, poll, sent, func(ctx context.Context) (bool, error) {
+			q, err := c.GetRequest(ctx, id)
+			if err != nil {
+				return false, err
+			}
+			return took(q), nil
+		})
+		if lerr != nil {
+			return fmt.Errorf("%w; whether Graph took the call could not be told, so it was not sent again: %w", err, lerr)
 		}
-		if took(q) {
+		if landed {
 			return nil
-		}
-		if !backoff.Wait(ctx) {
-			return err
 		}
 	}
 }

@@ -21,10 +21,27 @@ const ReplicationWindow = 30 * time.Second
 // assignment is taken for replication lag rather than a deletion.
 const ConsistencyWindow = 3 * time.Minute
 
+// ClockMargin widens a window of createdDateTime on Graph's clock around a
+// time read on ours: the two clocks may differ, and a window too narrow
+// would miss the request it looks for.
+const ClockMargin = 5 * time.Minute
+
+// BlockedWait bounds how long a change that Graph refuses while another
+// request for the same person and package is open waits for that request
+// to finish, before it fails and says which request blocks it.
+const BlockedWait = 5 * time.Minute
+
+// blockedWait is BlockedWait, shortened by tests.
+var blockedWait = BlockedWait
+
+// maxResends bounds how often a POST is sent again after Graph's state
+// showed that the previous one did not land.
+const maxResends = 3
+
 // AddOutcome is what AddAssignment did.
 type AddOutcome struct {
-	// Request is the adminAdd request this call sent and Graph accepted; nil
-	// when the call found a live assignment instead.
+	// Request is the adminAdd request this call sent and Graph accepted, or
+	// the one it found; nil when the call found a live assignment instead.
 	Request *Request
 	// RequestID is the request to follow: Request's, or the adminAdd request
 	// that made Found (empty when Graph shows none).
@@ -42,59 +59,121 @@ type AddOutcome struct {
 //
 //   - After an ambiguous failure (no answer, or a gateway 5xx) the first
 //     POST may have landed. The client looks for the target's live
-//     assignment in the package under the policy, and for its open request
-//     in the package, before sending again; a refusal of the repeat while
-//     nothing is visible yet is replication lag, and it looks again within
-//     ReplicationWindow.
+//     assignment under the policy, and for an adminAdd request for the
+//     target among the package's requests created since it sent, and sends
+//     again only when, ReplicationWindow after the POST, Graph still shows
+//     neither: it does not rely on Graph refusing a second open request.
 //   - After a 400 or 409 — which may mean "this already exists", whatever
 //     code Graph uses — it looks once. What it finds existed before this
 //     call (Adopted); if it finds nothing, the refusal was about something
 //     else and is returned as is.
+//
+// A look that fails is an error that says so: nothing is sent on a guess.
 func (c *Client) AddAssignment(ctx context.Context, in AddInput, poll PollPolicy) (*AddOutcome, error) {
+	sent := time.Now()
 	q, err := c.SubmitAdd(ctx, in)
 	if err == nil {
 		return &AddOutcome{Request: q, RequestID: q.ID}, nil
 	}
-	refused := isRefusal(err)
-	if !refused && !IsAmbiguous(err) {
+	if isRefusal(err) {
+		out, lerr := c.lookForAdd(ctx, in, nil)
+		switch {
+		case lerr != nil:
+			return &AddOutcome{}, fmt.Errorf("%w (and looking at Graph for what already exists failed: %w)", err, lerr)
+		case out == nil:
+			return &AddOutcome{}, err
+		}
+		out.Adopted = true
+		return out, nil
+	}
+	if !IsAmbiguous(err) {
 		return &AddOutcome{}, err
 	}
-	first := err
-	c.log(ctx, "the adminAdd request may already exist in Graph; looking at Graph's state before sending it again", map[string]any{"error": err.Error()})
-	backoff := poll.Backoff()
-	var refusedSince time.Time
-	for {
-		out, lerr := c.lookForAdd(ctx, in)
+	for resends := 0; ; resends++ {
+		c.log(ctx, "the answer to the adminAdd request was lost; looking at Graph's state before sending it again", map[string]any{"error": err.Error()})
+		since := sent.Add(-ClockMargin)
+		var out *AddOutcome
+		landed, lerr := c.landed(ctx, poll, sent, func(ctx context.Context) (bool, error) {
+			var err error
+			out, err = c.lookForAdd(ctx, in, &since)
+			return out != nil, err
+		})
 		switch {
-		case lerr != nil && refused:
-			return &AddOutcome{}, fmt.Errorf("%w (and looking for an existing assignment failed: %w)", first, lerr)
-		case out != nil:
-			out.Adopted = refused
+		case lerr != nil:
+			return &AddOutcome{}, fmt.Errorf("%w; whether Graph took the request could not be told, so it was not sent again: %w", err, lerr)
+		case landed:
 			return out, nil
-		case refused:
-			// Nothing exists: the refusal was about something else.
-			return &AddOutcome{}, first
+		case resends >= maxResends:
+			return &AddOutcome{}, fmt.Errorf("%w; Graph showed no request after %d attempts", err, resends+1)
 		}
+		sent = time.Now()
+		q, err = c.SubmitAdd(ctx, in)
 		switch {
-		case refusedSince.IsZero():
-			// Send again only while no repeat has been refused: once one has,
-			// the first POST is open in Graph and only lag hides it.
-			q, err = c.SubmitAdd(ctx, in)
+		case err == nil:
+			return &AddOutcome{Request: q, RequestID: q.ID}, nil
+		case isRefusal(err):
+			// The first one may be in Graph after all, hidden longer than
+			// ReplicationWindow: what is found is this apply's own.
+			out, lerr := c.lookForAdd(ctx, in, &since)
 			switch {
-			case err == nil:
-				return &AddOutcome{Request: q, RequestID: q.ID}, nil
-			case isRefusal(err):
-				refusedSince = time.Now()
-			case !IsAmbiguous(err):
+			case lerr != nil:
+				return &AddOutcome{}, fmt.Errorf("%w (and looking at Graph for what exists failed: %w)", err, lerr)
+			case out == nil:
 				return &AddOutcome{}, err
 			}
-		case time.Since(refusedSince) >= ReplicationWindow:
-			return &AddOutcome{}, fmt.Errorf("%w; Graph then refused to take the request again (%w), but shows no request or assignment for this target: look for it before retrying", first, err)
-		}
-		if !backoff.Wait(ctx) {
-			return &AddOutcome{}, fmt.Errorf("%w; a request for this target may be open in Graph without an assignment yet (for example one scheduled for a later start): look for it before retrying", first)
+			return out, nil
+		case !IsAmbiguous(err):
+			return &AddOutcome{}, err
 		}
 	}
+}
+
+// landed follows Graph's state after a POST whose answer was lost, with
+// look, until it shows what the POST made (true) or, ReplicationWindow after
+// the POST, still does not (false: the POST did not land). A look that fails
+// for a reason other than a retryable one ends it with that error, and so
+// does a window in which no look succeeded: nothing may be sent again on a
+// guess.
+func (c *Client) landed(ctx context.Context, poll PollPolicy, sent time.Time, look func(context.Context) (bool, error)) (bool, error) {
+	backoff := poll.Backoff()
+	var lastErr error
+	sawNothing := false
+	for {
+		found, err := look(ctx)
+		switch {
+		case err == nil && found:
+			return true, nil
+		case err == nil:
+			sawNothing, lastErr = true, nil
+		case ctx.Err() != nil:
+			return false, err
+		case !transient(err):
+			return false, err
+		default:
+			lastErr = err
+		}
+		if time.Since(sent) >= ReplicationWindow {
+			if sawNothing && lastErr == nil {
+				return false, nil
+			}
+			if lastErr != nil {
+				return false, lastErr
+			}
+		}
+		if !backoff.Wait(ctx) {
+			return false, ctx.Err()
+		}
+	}
+}
+
+// transient says whether a failed read may succeed if repeated: Graph
+// throttled it, answered with a gateway 5xx, or no answer came.
+func transient(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return !e.Permanent && !e.Auth && (e.Status == 429 || e.Status == 0 || e.Status >= 500)
 }
 
 // isRefusal reports a 400 or 409: Graph refused the request, which may mean
@@ -105,10 +184,12 @@ func isRefusal(err error) bool {
 }
 
 // lookForAdd finds what an adminAdd would have made: the target's live
-// assignment in the package under the policy, or its open request in the
-// package (Graph keeps one open request per target and package). It
-// returns nil when Graph shows neither.
-func (c *Client) lookForAdd(ctx context.Context, in AddInput) (*AddOutcome, error) {
+// assignment in the package under the policy; with since, an adminAdd
+// request for the target among the package's requests created after since
+// (in any state: it is this call's own); and without since, the target's
+// open request in the package (a refused add meets it). It returns nil when
+// Graph shows none.
+func (c *Client) lookForAdd(ctx context.Context, in AddInput, since *time.Time) (*AddOutcome, error) {
 	a, err := c.findLive(ctx, in)
 	if err != nil {
 		return nil, err
@@ -116,39 +197,100 @@ func (c *Client) lookForAdd(ctx context.Context, in AddInput) (*AddOutcome, erro
 	if a != nil {
 		out := &AddOutcome{Found: a}
 		// The request that made it, to record and to follow.
-		if reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: a.ID, RequestType: "adminAdd"}); lerr == nil && len(reqs) > 0 {
-			out.RequestID = reqs[len(reqs)-1].ID
+		q, err := c.addRequestOf(ctx, in.AccessPackageID, a.ID)
+		if err != nil {
+			return nil, fmt.Errorf("finding the adminAdd request of assignment %s: %w", a.ID, err)
+		}
+		if q != nil {
+			out.RequestID = q.ID
 		}
 		return out, nil
 	}
-	open, err := c.openRequestFor(ctx, in)
+	if since != nil {
+		reqs, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: in.AccessPackageID, CreatedAfter: since, RequestType: "adminAdd"})
+		if err != nil {
+			return nil, err
+		}
+		for i := len(reqs) - 1; i >= 0; i-- {
+			r := reqs[i]
+			if !targetIs(r.Target(), in) {
+				continue
+			}
+			same, err := c.samePolicy(ctx, r, in.PolicyID)
+			if err != nil {
+				return nil, err
+			}
+			if same {
+				return &AddOutcome{Request: r, RequestID: r.ID}, nil
+			}
+		}
+		return nil, nil
+	}
+	open, err := c.openRequestFor(ctx, in.AccessPackageID, in.TargetObjectID, in.TargetEmail)
 	if err != nil || open == nil {
 		return nil, err
 	}
-	if open.Type != "adminAdd" || (open.Assignment != nil && open.Assignment.PolicyID != "" && !strings.EqualFold(open.Assignment.PolicyID, in.PolicyID)) {
-		policy := "?"
-		if open.Assignment != nil {
-			policy = open.Assignment.PolicyID
-		}
-		return nil, fmt.Errorf("an open %s request %s (%s) exists for this target in access package %s under policy %s, and Graph accepts no other until it completes", open.Type, open.ID, open.State, in.AccessPackageID, policy)
+	same, err := c.samePolicy(ctx, open, in.PolicyID)
+	if err != nil {
+		return nil, err
+	}
+	if open.Type != "adminAdd" || !same {
+		return nil, fmt.Errorf("an open %s request %s (%s) exists for this target in access package %s, and Graph accepts no other until it completes", open.Type, open.ID, open.State, in.AccessPackageID)
 	}
 	return &AddOutcome{Request: open, RequestID: open.ID}, nil
 }
 
-// openRequestFor finds the target's open (not yet settled) request in the
-// package: one listing of the package's requests, matched on the target.
-func (c *Client) openRequestFor(ctx context.Context, in AddInput) (*Request, error) {
-	reqs, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: in.AccessPackageID})
+// samePolicy says whether a request's assignment is under the policy. A
+// listing does not expand the assignment's policy, so it is read; a request
+// whose assignment Graph has not made yet cannot tell, and counts as the same.
+func (c *Client) samePolicy(ctx context.Context, r *Request, policyID string) (bool, error) {
+	if r.Assignment == nil || r.Assignment.ID == "" {
+		return true, nil
+	}
+	if r.Assignment.PolicyID != "" {
+		return strings.EqualFold(r.Assignment.PolicyID, policyID), nil
+	}
+	a, err := c.GetAssignment(ctx, r.Assignment.ID)
+	if IsNotFound(err) {
+		return true, nil // not visible yet
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading assignment %s of request %s: %w", r.Assignment.ID, r.ID, err)
+	}
+	return strings.EqualFold(a.PolicyID, policyID), nil
+}
+
+// targetIs says whether a subject is the add's target.
+func targetIs(t *Subject, in AddInput) bool {
+	if t == nil {
+		return false
+	}
+	return (in.TargetObjectID != "" && strings.EqualFold(t.ObjectID, in.TargetObjectID)) ||
+		(in.TargetEmail != "" && strings.EqualFold(t.Email, in.TargetEmail))
+}
+
+// addRequestOf is the adminAdd request that made an assignment (the latest,
+// if Graph shows several), or nil when Graph shows none.
+func (c *Client) addRequestOf(ctx context.Context, accessPackageID, assignmentID string) (*Request, error) {
+	reqs, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: accessPackageID, AssignmentID: assignmentID, RequestType: "adminAdd"})
+	if err != nil || len(reqs) == 0 {
+		return nil, err
+	}
+	return reqs[len(reqs)-1], nil
+}
+
+// openRequestFor finds the person's open (not yet settled) request in the
+// package: the package's open requests, matched on the target.
+func (c *Client) openRequestFor(ctx context.Context, accessPackageID, objectID, email string) (*Request, error) {
+	reqs, err := c.OpenRequests(ctx, accessPackageID)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range reqs {
-		if r.Terminal() || r.Assignment == nil || r.Assignment.Target == nil {
+		if r.Terminal() {
 			continue
 		}
-		t := r.Assignment.Target
-		if (in.TargetObjectID != "" && strings.EqualFold(t.ObjectID, in.TargetObjectID)) ||
-			(in.TargetEmail != "" && strings.EqualFold(t.Email, in.TargetEmail)) {
+		if targetIs(r.Target(), AddInput{TargetObjectID: objectID, TargetEmail: email}) {
 			return r, nil
 		}
 	}
@@ -203,90 +345,236 @@ func (c *Client) Follow(ctx context.Context, requestID string, submitted *Reques
 }
 
 // UpdateAssignment sends adminUpdate once in effect. After an ambiguous
-// failure it looks for evidence that the first one landed before sending it
-// again: the assignment (an existing object, visible at once) already has
-// the new schedule; or, for answers, which the v1.0 assignment does not
-// show, an adminUpdate request for it appears within ReplicationWindow. A
-// second POST while the first is still open is refused by Graph anyway. A
-// nil request with no error means the change is already in Graph.
+// failure it looks at Graph's state for the first one before sending it
+// again: the assignment already has the new schedule, or an adminUpdate
+// request for it was created since; only when ReplicationWindow after the
+// POST Graph shows neither is it sent again. Refused while another request
+// for the same person and package is open, it waits for that request (at
+// most BlockedWait) and sends it then. A nil request with no error means
+// the change is already in Graph.
 func (c *Client) UpdateAssignment(ctx context.Context, id, justification string, sch *Schedule, answers []Answer, poll PollPolicy) (*Request, error) {
-	since := time.Now().Add(-time.Minute)
-	backoff := poll.Backoff()
-	var lookingSince time.Time
-	for {
+	var blockedSince time.Time
+	for resends := 0; ; resends++ {
+		sent := time.Now()
 		q, err := c.SubmitUpdate(ctx, id, justification, sch, answers)
-		if err == nil || (!IsAmbiguous(err) && !c.refusedForAnOpenRequest(ctx, id, err)) {
-			return q, err
+		if err == nil {
+			return q, nil
 		}
-		if lookingSince.IsZero() {
-			lookingSince = time.Now()
+		if resends >= maxResends {
+			return nil, err
 		}
-		for {
-			if sch != nil {
-				if a, gerr := c.GetAssignment(ctx, id); gerr == nil && ScheduleApplied(a.Schedule, sch) {
-					return nil, nil
+		switch {
+		case IsAmbiguous(err):
+			since := sent.Add(-ClockMargin)
+			var found *Request
+			applied := false
+			landed, lerr := c.landed(ctx, poll, sent, func(ctx context.Context) (bool, error) {
+				if sch != nil {
+					a, err := c.GetAssignment(ctx, id)
+					if err != nil && !IsNotFound(err) {
+						return false, err
+					}
+					if err == nil && ScheduleApplied(a.Schedule, sch) {
+						applied = true
+						return true, nil
+					}
 				}
+				reqs, err := c.ListRequests(ctx, RequestFilter{AssignmentID: id, RequestType: "adminUpdate", CreatedAfter: &since})
+				if err != nil {
+					return false, err
+				}
+				if len(reqs) > 0 {
+					found = reqs[len(reqs)-1]
+					return true, nil
+				}
+				return false, nil
+			})
+			switch {
+			case lerr != nil:
+				return nil, fmt.Errorf("%w; whether Graph took the request could not be told, so it was not sent again: %w", err, lerr)
+			case landed && applied:
+				return nil, nil
+			case landed:
+				return found, nil
 			}
-			if reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: id, RequestType: "adminUpdate", CreatedAfter: &since}); lerr == nil && len(reqs) > 0 {
-				return reqs[len(reqs)-1], nil
+		case isRefusal(err):
+			if blockedSince.IsZero() {
+				blockedSince = time.Now()
 			}
-			if sch != nil || time.Since(lookingSince) > ReplicationWindow {
-				break // send again: Graph refuses it while the first one is open
+			if werr := c.waitUnblocked(ctx, "update assignment "+id, id, err, blockedSince, poll); werr != nil {
+				return nil, werr
 			}
-			if !backoff.Wait(ctx) {
-				return nil, err
-			}
-		}
-		if !backoff.Wait(ctx) {
+		default:
 			return nil, err
 		}
 	}
 }
 
-// RemoveAssignment sends adminRemove once in effect. While another request
-// for the same target and package is still open (an add still delivering,
-// an update), Graph refuses it and changes nothing, so it is sent again once
-// that request has had time to finish, within ctx. After an ambiguous
-// failure it first checks whether the assignment has already ended: then it
-// returns no request and no error. A 404 (already gone) is returned as is.
+// RemoveAssignment sends adminRemove once in effect. After an ambiguous
+// failure it looks at Graph's state before sending it again: the assignment
+// has ended (then it returns no request and no error), or an adminRemove
+// request for it was created since; only when ReplicationWindow after the
+// POST Graph shows neither is it sent again. Refused while another request
+// for the same person and package is open (an add still delivering, an
+// update), it waits for that request to settle — reading its state, not
+// re-sending on a timer — at most BlockedWait, and then fails with a
+// BlockedError that names the request and says what to do. A 404 (already
+// gone) is returned as is.
 func (c *Client) RemoveAssignment(ctx context.Context, id, justification string, poll PollPolicy) (*Request, error) {
-	backoff := poll.Backoff()
-	for {
+	var blockedSince time.Time
+	for resends := 0; ; resends++ {
+		sent := time.Now()
 		q, err := c.SubmitRemove(ctx, id, justification)
-		switch {
-		case IsAmbiguous(err):
-			if a, gerr := c.GetAssignment(ctx, id); IsNotFound(gerr) || (gerr == nil && !a.Live()) {
-				return nil, nil
-			}
-		case c.refusedForAnOpenRequest(ctx, id, err):
-			c.log(ctx, "another request for this assignment is still open; waiting before removing it", map[string]any{"assignment_id": id})
-		default:
+		if err == nil || IsNotFound(err) {
 			return q, err
 		}
-		if !backoff.Wait(ctx) {
-			return nil, fmt.Errorf("%w (still refused when the timeout ran out)", err)
+		if resends >= maxResends {
+			return nil, err
+		}
+		switch {
+		case IsAmbiguous(err):
+			since := sent.Add(-ClockMargin)
+			var found *Request
+			ended := false
+			landed, lerr := c.landed(ctx, poll, sent, func(ctx context.Context) (bool, error) {
+				a, err := c.GetAssignment(ctx, id)
+				if IsNotFound(err) || (err == nil && !a.Live()) {
+					ended = true
+					return true, nil
+				}
+				if err != nil {
+					return false, err
+				}
+				reqs, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: a.AccessPackageID, AssignmentID: id, RequestType: "adminRemove", CreatedAfter: &since})
+				if err != nil {
+					return false, err
+				}
+				if len(reqs) > 0 {
+					found = reqs[len(reqs)-1]
+					return true, nil
+				}
+				return false, nil
+			})
+			switch {
+			case lerr != nil:
+				return nil, fmt.Errorf("%w; whether Graph took the request could not be told, so it was not sent again: %w", err, lerr)
+			case landed && ended:
+				return nil, nil
+			case landed:
+				return found, nil
+			}
+		case isRefusal(err):
+			if blockedSince.IsZero() {
+				blockedSince = time.Now()
+			}
+			if werr := c.waitUnblocked(ctx, "remove assignment "+id, id, err, blockedSince, poll); werr != nil {
+				return nil, werr
+			}
+		default:
+			return nil, err
 		}
 	}
 }
 
-// refusedForAnOpenRequest says whether a refusal of a request for an
-// assignment comes while another request for it is still open, which Graph
-// refuses whatever code it answers with: decided by looking at the
-// assignment's requests, not by the code.
-func (c *Client) refusedForAnOpenRequest(ctx context.Context, assignmentID string, err error) bool {
-	if !isRefusal(err) {
-		return false
+// BlockedError is a change Graph refused while another request for the same
+// person and access package was open, and that request did not settle in
+// time (BlockedWait, or the operation's timeout, or an interruption).
+type BlockedError struct {
+	// Op is the change, such as "remove assignment <id>".
+	Op string
+	// Blocking is the open request, as last read.
+	Blocking *Request
+	// Waited is how long the change waited for it.
+	Waited time.Duration
+	// Refusal is Graph's answer to the change.
+	Refusal error
+	// Cause is why the wait ended: nil when BlockedWait ran out, else the
+	// context's error.
+	Cause error
+}
+
+func (e *BlockedError) Error() string {
+	b := e.Blocking
+	since := ""
+	if b.Created != nil {
+		since = ", created " + b.Created.UTC().Format(time.RFC3339)
 	}
-	reqs, lerr := c.ListRequests(ctx, RequestFilter{AssignmentID: assignmentID})
-	if lerr != nil {
-		return false
+	why := fmt.Sprintf("waited %s for it to settle", e.Waited.Round(time.Second))
+	switch {
+	case errors.Is(e.Cause, context.Canceled):
+		why = fmt.Sprintf("the wait for it was interrupted after %s", e.Waited.Round(time.Second))
+	case errors.Is(e.Cause, context.DeadlineExceeded):
+		why = fmt.Sprintf("the operation's timeout ran out after %s of waiting for it", e.Waited.Round(time.Second))
 	}
-	for _, r := range reqs {
-		if !r.Terminal() {
-			return true
-		}
+	todo := "Apply again once that request has completed."
+	switch b.State {
+	case StateDelivering:
+		todo = "Graph is still delivering it: look at the request's delivery in the Entra admin center (a resource of the package that does not answer keeps it there), and apply again once it has completed or failed."
+	case StatePendingApproval:
+		todo = "It waits for an approver: have it approved or denied, or have a signed-in administrator cancel it (Graph lets only a signed-in user cancel a request), then apply again."
+	case StateSubmitted, StateScheduled:
+		todo = "Have a signed-in administrator cancel it if it is not wanted (Graph lets only a signed-in user cancel a request), or wait until it completes; then apply again."
 	}
-	return false
+	if b.Status == "WaitingForCallback" {
+		todo = "It waits for a custom extension's callback: resume it (the entitlement_access_package_assignment_request_resume resource or action), then apply again."
+	}
+	return fmt.Sprintf("%s: Graph refuses it while %s request %s for the same person and access package is open (state %s, status %q%s); %s. %s Graph's answer: %v",
+		e.Op, b.Type, b.ID, b.State, b.Status, since, why, todo, e.Refusal)
+}
+
+func (e *BlockedError) Unwrap() error { return e.Refusal }
+
+// IsBlocked reports a BlockedError.
+func IsBlocked(err error) bool {
+	var b *BlockedError
+	return errors.As(err, &b)
+}
+
+// waitUnblocked handles a refusal of a change of an assignment: when
+// another request for the same person and package is open — found by
+// looking at Graph's state, not by the error's code — it waits until that
+// request settles and returns nil, so that the change is sent again; when
+// none is open, the refusal was about something else and is returned; when
+// the request is still open BlockedWait after the first refusal (or ctx
+// ends), it returns a BlockedError.
+func (c *Client) waitUnblocked(ctx context.Context, op, assignmentID string, refusal error, since time.Time, poll PollPolicy) error {
+	open, err := c.blockingRequest(ctx, assignmentID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w (and looking for a request that blocks it failed: %w)", refusal, err)
+	case open == nil:
+		return refusal
+	}
+	c.log(ctx, "another request for this person and package is open; waiting for it to settle", map[string]any{
+		"change": op, "blocking_request_id": open.ID, "blocking_request_type": open.Type, "blocking_request_state": open.State})
+	wctx, cancel := context.WithDeadline(ctx, since.Add(blockedWait))
+	defer cancel()
+	last, werr := c.WaitForRequest(wctx, open.ID, poll, func(q *Request) bool { return q.Terminal() }, nil)
+	if werr == nil {
+		return nil
+	}
+	if last == nil {
+		last = open
+	}
+	if ctx.Err() == nil && !errors.Is(werr, context.DeadlineExceeded) {
+		return fmt.Errorf("%w (and following request %s that blocks it failed: %w)", refusal, open.ID, werr)
+	}
+	return &BlockedError{Op: op, Blocking: last, Waited: time.Since(since), Refusal: refusal, Cause: ctx.Err()}
+}
+
+// blockingRequest is the open request of the assignment's person in its
+// package, which keeps Graph from changing the assignment; nil when there
+// is none.
+func (c *Client) blockingRequest(ctx context.Context, assignmentID string) (*Request, error) {
+	a, err := c.GetAssignment(ctx, assignmentID)
+	if err != nil {
+		return nil, err
+	}
+	obj, mail := "", ""
+	if a.Target != nil {
+		obj, mail = a.Target.ObjectID, a.Target.Email
+	}
+	return c.openRequestFor(ctx, a.AccessPackageID, obj, mail)
 }
 
 // WaitAssignmentVisible reads a just-created assignment until Graph shows it,

@@ -2,7 +2,9 @@ package graph_test
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,9 +98,25 @@ func TestAddAssignmentAfterALostAnswer(t *testing.T) {
 	}
 }
 
+// delivered adds an assignment out of band and waits until it is delivered.
+func delivered(t *testing.T, srv *emulator.Server) string {
+	t.Helper()
+	asg := assignmentOf(srv, srv.MustAdd(rpPkg, rpPol, rpAlice, nil))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if a, ok := srv.Assignment(asg); ok && a.State == graph.StateDelivered {
+			return asg
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the assignment was not delivered")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestUpdateAssignmentAfterALostAnswer(t *testing.T) {
 	srv, c := recoveryEnv(t)
-	asg := assignmentOf(srv, srv.MustAdd(rpPkg, rpPol, rpAlice, nil))
+	asg := delivered(t, srv)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := time.Date(2031, 1, 31, 0, 0, 0, 0, time.UTC)
 	sch := &graph.Schedule{Start: &start, ExpirationType: "afterDateTime", End: &end}
@@ -123,7 +141,7 @@ func TestUpdateAssignmentAfterALostAnswer(t *testing.T) {
 
 func TestRemoveAssignmentAfterALostAnswer(t *testing.T) {
 	srv, c := recoveryEnv(t)
-	asg := assignmentOf(srv, srv.MustAdd(rpPkg, rpPol, rpAlice, nil))
+	asg := delivered(t, srv)
 	dropNextPOST(t, srv)
 	q, err := c.RemoveAssignment(testCtx(t), asg, "", fastPoll)
 	if err != nil {
@@ -169,5 +187,46 @@ func TestRemoveAssignmentWaitsForAnOpenRequest(t *testing.T) {
 	}
 	if refused := srv.Metrics()[dropPOST].ByStatus[400]; refused == 0 {
 		t.Fatal("the remove was never refused while the add was open: the test did not exercise the wait")
+	}
+}
+
+// A removal that Graph refuses while another request for the person is
+// stuck delivering waits on that request's state — one adminRemove POST,
+// not one on every tick — and fails at the bound with an error that names
+// the blocking request, its state and what to do.
+func TestRemoveAssignmentBlockedByAStuckRequest(t *testing.T) {
+	defer graph.SetBlockedWait(2 * time.Second)()
+	srv, c := recoveryEnv(t)
+	if err := srv.SetBehaviours([]emulator.Behaviour{{TargetObjectID: rpAlice, Delivery: "stuck"}}); err != nil {
+		t.Fatal(err)
+	}
+	add := srv.MustAdd(rpPkg, rpPol, rpAlice, nil)
+	asg := assignmentOf(srv, add)
+	start := time.Now()
+	_, err := c.RemoveAssignment(testCtx(t), asg, "", fastPoll)
+	took := time.Since(start)
+	var be *graph.BlockedError
+	if !errors.As(err, &be) || be.Blocking.ID != add || be.Blocking.State != graph.StateDelivering {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{add, "adminAdd", "delivering", "apply again once it has completed or failed", "ExistingOpenRequest"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if took > 10*time.Second {
+		t.Errorf("failed after %s, want about the 2 s bound", took)
+	}
+	if n := srv.Metrics()[dropPOST].Requests; n != 1 {
+		t.Errorf("%d adminRemove POSTs while blocked, want 1", n)
+	}
+	t.Logf("blocked removal failed after %s with: %v", took.Round(time.Millisecond), err)
+	// Interrupted while waiting: it ends at once and says so.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start = time.Now()
+	_, err = c.RemoveAssignment(ctx, asg, "", fastPoll)
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "interrupted") || time.Since(start) > 2*time.Second {
+		t.Fatalf("after %s: %v", time.Since(start), err)
 	}
 }

@@ -281,6 +281,27 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 			lastSubmit = p.submitted
 		}
 	}
+	// failed ends a request whose read failed for a reason no later round
+	// can fix (a refusal, a missing permission), with Graph's code and
+	// request-id; one not visible yet, or a read Graph may answer later
+	// (throttled, no answer), is read again in the next round, and one
+	// still not visible ConsistencyWindow after it was sent is an error.
+	failed := func(p *pendingRequest, err error) {
+		switch {
+		case ctx.Err() != nil:
+			return // abandon says why
+		case IsNotFound(err) && time.Since(p.submitted) < ConsistencyWindow:
+			return
+		case transient(err):
+			return
+		}
+		if _, open := byID[strings.ToLower(p.id)]; !open {
+			return
+		}
+		results[p.i].Err = fmt.Errorf("following request %s: %w", p.id, err)
+		delete(byID, strings.ToLower(p.id))
+		settled(p.i)
+	}
 	finish := func(p *pendingRequest, q *Request) bool {
 		if q == nil {
 			return false
@@ -323,12 +344,19 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 					continue
 				}
 				q, err := c.GetRequest(ctx, p.id)
-				if err == nil && q.Created != nil {
-					t := q.Created.Add(-time.Minute)
-					since = &t
+				if err == nil {
+					if q.Created != nil {
+						t := q.Created.Add(-time.Minute)
+						since = &t
+					}
 					finish(p, q)
+					break
 				}
-				break
+				failed(p, err)
+				if _, open := byID[strings.ToLower(p.id)]; open {
+					break // not visible yet, or a read Graph may answer later: next round
+				}
+				// That request failed for good; anchor on the next one.
 			}
 		}
 		listed := map[string]bool{}
@@ -337,9 +365,10 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 			reqs, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: accessPackageID, CreatedAfter: since})
 			if err != nil && ctx.Err() == nil {
 				listFailed = true
-				if isRefusal(err) {
-					// Graph refuses the filter (it documents that not every
-					// attribute filters): follow one by one from now on.
+				if !transient(err) {
+					// Graph refuses the listing (a filter it does not take,
+					// a missing permission): follow one by one from now on,
+					// and let those reads say what fails.
 					listing = false
 				}
 				c.log(ctx, "listing the package's requests failed; reading them one by one", map[string]any{"error": err.Error()})
@@ -369,7 +398,13 @@ func (c *Client) followAll(ctx context.Context, accessPackageID string, changes 
 				direct = append(direct, p)
 			}
 		}
-		c.readEach(ctx, direct, func(p *pendingRequest, q *Request) { finish(p, q) })
+		c.readEach(ctx, direct, func(p *pendingRequest, q *Request, err error) {
+			if err != nil {
+				failed(p, err)
+				return
+			}
+			finish(p, q)
+		})
 		if len(byID) == 0 {
 			return
 		}
@@ -417,8 +452,9 @@ func allListed(byID map[string]*pendingRequest, listed map[string]bool) bool {
 	return true
 }
 
-// readEach reads the requests, as many at once as the client allows.
-func (c *Client) readEach(ctx context.Context, ps []*pendingRequest, got func(*pendingRequest, *Request)) {
+// readEach reads the requests, as many at once as the client allows, and
+// hands each answer or error to got (one at a time).
+func (c *Client) readEach(ctx context.Context, ps []*pendingRequest, got func(*pendingRequest, *Request, error)) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, c.Concurrency())
@@ -429,11 +465,8 @@ func (c *Client) readEach(ctx context.Context, ps []*pendingRequest, got func(*p
 			defer wg.Done()
 			defer func() { <-sem }()
 			q, err := c.GetRequest(ctx, p.id)
-			if err != nil {
-				return // not visible yet, or a failed read: the next round tries again
-			}
 			mu.Lock()
-			got(p, q)
+			got(p, q, err)
 			mu.Unlock()
 		}()
 	}

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -154,10 +155,39 @@ func TestApplyChangesWithoutTheListing(t *testing.T) {
 		}
 	}
 	m := srv.Metrics()
-	if lists := m["GET /assignmentRequests"].Requests; lists != 1 {
-		t.Errorf("the refused listing was tried %d times, want once", lists)
+	if lists := m["GET /assignmentRequests"].Requests; lists != 2 {
+		t.Errorf("the refused listing was tried %d times, want twice (the package and its window, then the package alone)", lists)
 	}
 	if reads := m["GET /assignmentRequests/{id}"].Requests; reads < len(users) {
 		t.Errorf("%d single reads for %d requests", reads, len(users))
 	}
+}
+
+// A read that Graph refuses for good (a 403: the permission was taken away
+// mid-apply) ends the follow at once, for each target, with Graph's code
+// and request-id; it does not wait out the operation's timeout.
+func TestApplyChangesFailsFastOnARefusedRead(t *testing.T) {
+	srv, c, users := bulkEnv(t, 10, 5)
+	if err := srv.SetFaults([]emulator.Fault{
+		{Route: "GET /assignmentRequests/{id}", Status: 403},
+		{Route: "GET /assignmentRequests", Status: 403},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	start := time.Now()
+	results := c.ApplyChanges(ctx, rpPkg, adds(users), graph.BulkOptions{Poll: graph.DefaultPoll})
+	took := time.Since(start)
+	for i, r := range results {
+		var ge *graph.Error
+		if r.Err == nil || !errors.As(r.Err, &ge) || ge.Status != 403 || ge.Code != "Authorization_RequestDenied" || ge.RequestID == "" ||
+			!strings.Contains(r.Err.Error(), r.RequestID) || !strings.Contains(r.Err.Error(), "request-id") {
+			t.Fatalf("target %d: %+v", i, r)
+		}
+	}
+	if took > 10*time.Second {
+		t.Fatalf("the follow took %s to report the 403", took)
+	}
+	t.Logf("every target failed after %s, e.g.: %v", took.Round(time.Millisecond), results[0].Err)
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -62,6 +63,7 @@ type Logger func(ctx context.Context, msg string, fields map[string]any)
 
 // Client is safe for concurrent use; build one per provider configuration.
 type Client struct {
+	origin  origin
 	tokens  absauth.AccessTokenProvider
 	adapter *core.GraphRequestAdapterBase
 	em      *ig.EntitlementManagementRequestBuilder
@@ -85,9 +87,11 @@ var registerSerializers sync.Once
 // package would.
 var sdkOptions = core.GraphClientOptions{GraphServiceLibraryVersion: "1.89.0"}
 
-// New builds a client. The base URL's host is the only host that receives a
-// token: kiota's allowed-hosts check silently drops the Authorization header
-// for any other host (kiota's AllowedHostsValidator), and we rely on that rather than fight it.
+// New builds a client. The base URL's scheme, host and port are the only
+// place that receives a token: kiota's allowed-hosts check compares host
+// names only (another port of the same host would pass it), so the token
+// providers compare the whole origin, and a nextLink that leaves it is not
+// followed (listAll).
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -100,17 +104,18 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph base URL %q: %w", cfg.BaseURL, err)
 	}
+	home := originOf(u)
 	var tokens absauth.AccessTokenProvider
 	switch {
 	case cfg.StaticToken != "" && cfg.Credential != nil:
 		return nil, fmt.Errorf("graph client: a static token and a credential were both given")
 	case cfg.StaticToken != "":
-		tokens = &staticToken{token: cfg.StaticToken, hosts: hosts}
+		tokens = &staticToken{token: cfg.StaticToken, hosts: hosts, home: home}
 	case cfg.Credential != nil:
 		if len(cfg.Scopes) == 0 {
 			return nil, fmt.Errorf("graph client: a credential needs the cloud's .default scope")
 		}
-		tokens = &credentialToken{cred: cfg.Credential, scopes: cfg.Scopes, hosts: hosts}
+		tokens = &credentialToken{cred: cfg.Credential, scopes: cfg.Scopes, hosts: hosts, home: home}
 	default:
 		return nil, fmt.Errorf("graph client: no credential and no token")
 	}
@@ -150,6 +155,7 @@ func New(cfg Config) (*Client, error) {
 	base := strings.TrimRight(cfg.BaseURL, "/")
 	adapter.SetBaseUrl(base)
 	c := &Client{
+		origin:  home,
 		tokens:  tokens,
 		adapter: adapter,
 		// Built from the "baseurl" path parameter, not from a raw URL: kiota
@@ -165,13 +171,31 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// origin is a URL's scheme, host and port: where a token may go.
+type origin struct{ scheme, host, port string }
+
+func originOf(u *url.URL) origin {
+	o := origin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(strings.Trim(u.Hostname(), "[]")), port: u.Port()}
+	if o.port == "" {
+		o.port = map[string]string{"https": "443", "http": "80"}[o.scheme]
+	}
+	return o
+}
+
+func (o origin) String() string { return o.scheme + "://" + net.JoinHostPort(o.host, o.port) }
+
+// sameOrigin says whether a URL is on the configured Graph: same scheme,
+// host and port.
+func (o origin) holds(u *url.URL) bool { return u != nil && originOf(u) == o }
+
 type staticToken struct {
 	token string
 	hosts *absauth.AllowedHostsValidator
+	home  origin
 }
 
 func (p *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map[string]any) (string, error) {
-	if !p.hosts.IsUrlHostValid(u) {
+	if !p.home.holds(u) {
 		return "", nil
 	}
 	return p.token, nil
@@ -188,13 +212,14 @@ type credentialToken struct {
 	cred   azcore.TokenCredential
 	scopes []string
 	hosts  *absauth.AllowedHostsValidator
+	home   origin
 
 	mu     sync.Mutex
 	cached azcore.AccessToken
 }
 
 func (p *credentialToken) GetAuthorizationToken(ctx context.Context, u *url.URL, _ map[string]any) (string, error) {
-	if !p.hosts.IsUrlHostValid(u) {
+	if !p.home.holds(u) {
 		return "", nil
 	}
 	if u.Scheme != "https" && !IsLoopback(u.Hostname()) {
@@ -230,6 +255,22 @@ func (c *Client) Authenticate(ctx context.Context) error {
 	return nil
 }
 
+// checkNextLink says whether Graph's @odata.nextLink may be followed: it must
+// be an absolute URL on the configured Graph (scheme, host and port) under
+// its version path. Anything else would send the token, or the listing,
+// somewhere else.
+func (c *Client) checkNextLink(link string) error {
+	u, err := url.Parse(link)
+	if err != nil || !u.IsAbs() {
+		return fmt.Errorf("Graph's @odata.nextLink %q is not an absolute URL; the listing was stopped", link)
+	}
+	base, _ := url.Parse(c.base)
+	if !c.origin.holds(u) || !strings.HasPrefix(strings.ToLower(u.Path), strings.ToLower(strings.TrimRight(base.Path, "/"))+"/") {
+		return fmt.Errorf("Graph's @odata.nextLink leads to %s, outside the configured Graph %s; it was not followed, so that the token goes nowhere else", u.Redacted(), c.base)
+	}
+	return nil
+}
+
 // EntitlementManagement returns the SDK's request builder, for tests and
 // tools that need a Graph call the typed operations do not offer.
 func (c *Client) EntitlementManagement() *ig.EntitlementManagementRequestBuilder { return c.em }
@@ -237,20 +278,20 @@ func (c *Client) EntitlementManagement() *ig.EntitlementManagementRequestBuilder
 // BaseURL is the Graph root with its version, as configured.
 func (c *Client) BaseURL() string { return c.base }
 
-// CheckToken asks Graph for the smallest thing the provider reads (one
-// assignment policy) to learn whether it accepts the token: it returns an
-// error only when Graph refuses the token itself (401); a missing
-// permission, or a Graph that cannot be reached, is left to the calls that
-// need it.
+// CheckToken asks Graph for a first page of assignment policies' ids (the
+// list page documents $select) to learn whether it accepts the token and can
+// be reached at all: it returns an error when Graph refuses the token itself
+// (401), or when no request reached Graph (nothing listens there, or the
+// address cannot work: see Error.Permanent). A missing permission (403) is
+// left to the calls that need it, which name the role they need.
 func (c *Client) CheckToken(ctx context.Context) error {
-	top := int32(1)
 	err := c.call(ctx, "check the access token", true, func(ctx context.Context) error {
 		_, err := c.em.AssignmentPolicies().Get(ctx, &ig.EntitlementManagementAssignmentPoliciesRequestBuilderGetRequestConfiguration{
-			QueryParameters: &ig.EntitlementManagementAssignmentPoliciesRequestBuilderGetQueryParameters{Top: &top, Select: []string{"id"}}})
+			QueryParameters: &ig.EntitlementManagementAssignmentPoliciesRequestBuilderGetQueryParameters{Select: []string{"id"}}})
 		return err
 	})
 	var e *Error
-	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+	if errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.NotSent) {
 		return err
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -164,19 +165,64 @@ func TestErrorClassification(t *testing.T) {
 }
 
 func TestTokenGoesOnlyToTheGraphHost(t *testing.T) {
-	// A nextLink on another host is followed without the token (kiota's allowed-hosts check).
+	// A nextLink that leaves the configured Graph — another host, another
+	// port of the same host, another scheme, another version — is not
+	// followed: the listing fails and says where the link led, and nothing
+	// (no token) is sent there.
+	for _, link := range []string{
+		"https://evil.example.com/v1.0/identityGovernance/entitlementManagement/assignments?$skiptoken=x",
+		"https://graph.microsoft.com:8443/v1.0/identityGovernance/entitlementManagement/assignments?$skiptoken=x",
+		"http://graph.microsoft.com/v1.0/identityGovernance/entitlementManagement/assignments?$skiptoken=x",
+		"https://graph.microsoft.com/beta/identityGovernance/entitlementManagement/assignments?$skiptoken=x",
+		"/v1.0/identityGovernance/entitlementManagement/assignments?$skiptoken=x",
+	} {
+		ft := &fakeTransport{answers: []func(*http.Request) (*http.Response, error){
+			answer(200, `{"value":[`+assignmentJSON+`],"@odata.nextLink":"`+link+`"}`),
+			answer(200, `{"value":[]}`)}}
+		_, err := testClient(t, ft).ListAssignments(context.Background(), AssignmentFilter{AccessPackageID: "p1"})
+		if err == nil || !strings.Contains(err.Error(), "nextLink") || ft.calls() != 1 {
+			t.Fatalf("%s: %v after %d calls", link, err, ft.calls())
+		}
+		if ft.seen[0].Header.Get("Authorization") == "" {
+			t.Fatal("the Graph host got no token")
+		}
+		if q := ft.seen[0].URL.Query().Get("$filter"); q != "accessPackage/id eq 'p1'" {
+			t.Fatalf("$filter %q", q)
+		}
+	}
+	// The token providers themselves compare scheme, host and port.
+	c := testClient(t, &fakeTransport{})
+	for raw, want := range map[string]bool{
+		"https://graph.microsoft.com/v1.0/x": true, "https://GRAPH.microsoft.com:443/v1.0/x": true,
+		"https://graph.microsoft.com:8443/v1.0/x": false, "http://graph.microsoft.com/v1.0/x": false, "https://other.example.com/v1.0/x": false,
+	} {
+		u, _ := url.Parse(raw)
+		tok, err := c.tokens.GetAuthorizationToken(context.Background(), u, nil)
+		if err != nil || (tok != "") != want {
+			t.Errorf("%s: token %q, %v", raw, tok, err)
+		}
+	}
+}
+
+// A nextLink that leads back to a page already read ends the listing with
+// an error at once, instead of being followed for ever.
+func TestPagingThatDoesNotAdvance(t *testing.T) {
+	self := "https://graph.microsoft.com/v1.0/identityGovernance/entitlementManagement/assignments?$skiptoken=same"
 	ft := &fakeTransport{answers: []func(*http.Request) (*http.Response, error){
-		answer(200, `{"value":[`+assignmentJSON+`],"@odata.nextLink":"https://evil.example.com/v1.0/identityGovernance/entitlementManagement/assignments?$skiptoken=x"}`),
-		answer(200, `{"value":[]}`)}}
-	list, err := testClient(t, ft).ListAssignments(context.Background(), AssignmentFilter{AccessPackageID: "p1"})
-	if err != nil || len(list) != 1 || ft.calls() != 2 {
-		t.Fatalf("%v %v %d", list, err, ft.calls())
+		answer(200, `{"value":[`+assignmentJSON+`],"@odata.nextLink":"`+self+`"}`)}}
+	_, err := testClient(t, ft).ListAssignments(context.Background(), AssignmentFilter{AccessPackageID: "p1"})
+	if err == nil || !strings.Contains(err.Error(), "already read") || ft.calls() != 2 {
+		t.Fatalf("%v after %d calls", err, ft.calls())
 	}
-	if ft.seen[0].Header.Get("Authorization") == "" || ft.seen[1].Header.Get("Authorization") != "" {
-		t.Fatalf("Authorization: graph %q, other host %q", ft.seen[0].Header.Get("Authorization"), ft.seen[1].Header.Get("Authorization"))
-	}
-	if q := ft.seen[0].URL.Query().Get("$filter"); q != "accessPackage/id eq 'p1'" {
-		t.Fatalf("$filter %q", q)
+	// A listing longer than its bound stops there, and says it is partial.
+	n := 0
+	ft = &fakeTransport{answers: []func(*http.Request) (*http.Response, error){func(r *http.Request) (*http.Response, error) {
+		n++
+		return answer(200, fmt.Sprintf(`{"value":[%s],"@odata.nextLink":"https://graph.microsoft.com/v1.0/identityGovernance/entitlementManagement/assignments?$skiptoken=%d"}`, assignmentJSON, n))(r)
+	}}}
+	list, complete, err := testClient(t, ft).ListAssignmentsWithin(context.Background(), AssignmentFilter{AccessPackageID: "p1"}, 3)
+	if err != nil || complete || len(list) != 3 || ft.calls() != 3 {
+		t.Fatalf("%d items, complete %v, %v, %d calls", len(list), complete, err, ft.calls())
 	}
 }
 

@@ -22,11 +22,19 @@ import (
 
 var dayTimeDuration = regexp.MustCompile(`^P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$`)
 
-// CheckDuration says whether Graph accepts a duration, and if not, what to
-// write instead.
+// CheckDuration says whether Graph accepts a duration as an expiration, and
+// if not, what to write instead. A zero or negative duration parses as an
+// Edm.Duration, but it asks for access that ends as it starts (or before):
+// it is refused too (our inference; Graph documents no lower bound).
 func CheckDuration(s string) error {
 	u := strings.ToUpper(strings.TrimSpace(s))
+	if strings.HasPrefix(u, "-") {
+		return fmt.Errorf("%s is a negative duration: the access would end before it starts; write a positive one, such as P90D", s)
+	}
 	if dayTimeDuration.MatchString(u) && u != "P" && !strings.HasSuffix(u, "T") {
+		if d, ok := DurationLength(u); ok && d == 0 {
+			return fmt.Errorf("%q is a zero duration: the access would end as it starts", s)
+		}
 		return nil
 	}
 	d, err := iso8601.Parse(s)

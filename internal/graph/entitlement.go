@@ -59,7 +59,26 @@ type Request struct {
 	Answers                 []Answer
 	AccessPackageID         string
 	Assignment              *Assignment // with $expand=assignment($expand=target)
-	Callouts                []Callout
+	// Requestor is Graph's requestor: who asked, or for a direct (admin*)
+	// request the person assigned.
+	Requestor *Subject
+	Callouts  []Callout
+}
+
+// IsAdmin says whether the request is a direct one (adminAdd, adminUpdate,
+// adminRemove), whose requestor is the person assigned.
+func (r *Request) IsAdmin() bool { return strings.HasPrefix(r.Type, "admin") }
+
+// Target is the person the request is for, as far as Graph shows it: the
+// assignment's target, or for a direct request its requestor.
+func (r *Request) Target() *Subject {
+	if r.Assignment != nil && r.Assignment.Target != nil {
+		return r.Assignment.Target
+	}
+	if r.IsAdmin() {
+		return r.Requestor
+	}
+	return nil
 }
 
 // Assignment is an accessPackageAssignment.
@@ -222,7 +241,22 @@ func (c *Client) submit(ctx context.Context, op string, body models.AccessPackag
 
 // ---- reading ------------------------------------------------------------------------------
 
-var requestExpand = []string{"assignment($expand=target,assignmentPolicy)", "accessPackage"}
+// The queries below are the ones Microsoft documents (internal/DESIGN.md has
+// the table, with the pages): the filters each collection's pages mark as
+// filterable, the navigations they mark as expandable, and server-driven
+// paging. What the provider needs beyond them — a request by its assignment,
+// by its type, by its target — it matches itself in a listing that carries
+// those documented filters.
+
+// requestExpand is what a read of one request expands: the get page shows
+// $expand=assignment($expand=target), and names accessPackage and requestor.
+var requestExpand = []string{"assignment($expand=target)", "accessPackage", "requestor"}
+
+// requestListExpand is what a listing of requests expands: the navigations
+// the resource page marks "Supports $expand", without nesting (the list page
+// shows none). The requestor of a direct (admin*) request is the person
+// assigned (the resource page), which is how a listing tells the target.
+var requestListExpand = []string{"accessPackage", "assignment", "requestor"}
 
 // GetRequest reads a request with its assignment and target.
 func (c *Client) GetRequest(ctx context.Context, id string) (*Request, error) {
@@ -243,7 +277,9 @@ func (c *Client) GetRequest(ctx context.Context, id string) (*Request, error) {
 	return flattenRequest(out), nil
 }
 
-var assignmentExpand = []string{"target", "accessPackage($select=id)", "assignmentPolicy($select=id)"}
+// assignmentExpand is what reads of assignments expand: the three
+// navigations the get and list pages name.
+var assignmentExpand = []string{"target", "accessPackage", "assignmentPolicy"}
 
 // GetAssignment reads an assignment with its target, package and policy.
 func (c *Client) GetAssignment(ctx context.Context, id string) (*Assignment, error) {
@@ -262,6 +298,29 @@ func (c *Client) GetAssignment(ctx context.Context, id string) (*Assignment, err
 		return nil, &Error{Op: "read assignment " + id, Status: 200, Message: "empty answer"}
 	}
 	return flattenAssignment(out), nil
+}
+
+// AccessPackage is what the provider reads of an access package.
+type AccessPackage struct {
+	ID, DisplayName string
+}
+
+// GetAccessPackage reads an access package.
+func (c *Client) GetAccessPackage(ctx context.Context, id string) (*AccessPackage, error) {
+	var out models.AccessPackageable
+	op := "read access package " + id
+	err := c.call(ctx, op, true, func(ctx context.Context) error {
+		var err error
+		out, err = c.em.AccessPackages().ByAccessPackageId(id).Get(ctx, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, &Error{Op: op, Status: 200, Message: "empty answer"}
+	}
+	return &AccessPackage{ID: str(out.GetId()), DisplayName: str(out.GetDisplayName())}, nil
 }
 
 // AssignmentFilter selects assignments; empty fields do not filter.
@@ -294,12 +353,24 @@ type page[M any] interface {
 	GetOdataNextLink() *string
 }
 
+// MaxPages bounds one listing: at Graph's page sizes (100 or more items) it
+// is a million objects, far beyond any access package, so a listing that
+// goes on longer is a fault, not data.
+const MaxPages = 10000
+
 // listAll reads the first page with first, then follows @odata.nextLink with
-// next until the end, each page under the retry policy.
-func listAll[P page[M], M any, T any](ctx context.Context, c *Client, what string, first func(context.Context) (P, error), next func(context.Context, string) (P, error), flatten func(M) T) ([]T, error) {
+// next until the end, each page under the retry policy. A nextLink must stay
+// on the configured Graph (same scheme, host, port and version path: the
+// token goes nowhere else) and must lead somewhere new: a link already
+// followed, or more than maxPages pages, is an error rather than a loop.
+func listAll[P page[M], M any, T any](ctx context.Context, c *Client, what string, maxPages int, first func(context.Context) (P, error), next func(context.Context, string) (P, error), flatten func(M) T) ([]T, bool, error) {
 	var all []T
 	link := ""
+	seen := map[string]bool{}
 	for n := 1; ; n++ {
+		if n > maxPages {
+			return all, false, nil
+		}
 		var res P
 		err := c.call(ctx, fmt.Sprintf("list %s (page %d)", what, n), true, func(ctx context.Context) error {
 			var err error
@@ -311,46 +382,96 @@ func listAll[P page[M], M any, T any](ctx context.Context, c *Client, what strin
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if any(res) == nil {
-			return all, nil
+			return all, true, nil
 		}
 		for _, m := range res.GetValue() {
 			all = append(all, flatten(m))
 		}
 		nl := res.GetOdataNextLink()
 		if nl == nil || *nl == "" {
-			return all, nil
+			return all, true, nil
 		}
+		if err := c.checkNextLink(*nl); err != nil {
+			return nil, false, &Error{Op: fmt.Sprintf("list %s (page %d)", what, n+1), Status: 200, Message: err.Error()}
+		}
+		if seen[*nl] {
+			return nil, false, &Error{Op: fmt.Sprintf("list %s (page %d)", what, n+1), Status: 200,
+				Message: "Graph's @odata.nextLink leads back to a page already read, so the listing would never end; it was stopped"}
+		}
+		seen[*nl] = true
 		link = *nl
 	}
 }
 
-// CountAssignments counts the assignments that match ($count).
-func (c *Client) CountAssignments(ctx context.Context, f AssignmentFilter) (int, error) {
-	var n *int32
-	filter := joinFilter(eqFilter("accessPackage/id", f.AccessPackageID, "assignmentPolicy/id", f.PolicyID, "target/objectId", f.TargetObjectID, "state", f.State))
-	err := c.call(ctx, "count assignments", true, func(ctx context.Context) error {
-		var err error
-		n, err = c.em.Assignments().Count().Get(ctx, &ig.EntitlementManagementAssignmentsCountRequestBuilderGetRequestConfiguration{
-			QueryParameters: &ig.EntitlementManagementAssignmentsCountRequestBuilderGetQueryParameters{Filter: filter}})
-		return err
-	})
-	if err != nil {
-		return 0, err
+// listEvery is listAll to the end: more than MaxPages pages is an error.
+func listEvery[P page[M], M any, T any](ctx context.Context, c *Client, what string, first func(context.Context) (P, error), next func(context.Context, string) (P, error), flatten func(M) T) ([]T, error) {
+	all, complete, err := listAll(ctx, c, what, MaxPages, first, next, flatten)
+	if err == nil && !complete {
+		return nil, &Error{Op: "list " + what, Status: 200, Message: fmt.Sprintf("the listing goes on beyond %d pages; it was stopped", MaxPages)}
 	}
-	if n == nil {
-		return 0, &Error{Op: "count assignments", Status: 200, Message: "empty answer"}
-	}
-	return int(*n), nil
+	return all, err
 }
 
-// ListAssignments returns every matching assignment, following paging to the end.
+// assignmentFilters are the documented filters of an assignment filter, the
+// narrowest first: accessPackage/id, assignmentPolicy/id, target/objectId
+// and state, each "Supports $filter (eq)" on the accessPackageAssignment
+// resource page; the list page combines two with "and".
+func assignmentFilters(f AssignmentFilter) []string {
+	return eqFilter("accessPackage/id", f.AccessPackageID, "assignmentPolicy/id", f.PolicyID, "target/objectId", f.TargetObjectID, "state", f.State)
+}
+
+// matches says whether an assignment is one the filter selects (the
+// client-side half of a listing Graph was asked with fewer filters).
+func (f AssignmentFilter) matches(a *Assignment) bool {
+	same := func(want, got string) bool { return want == "" || strings.EqualFold(want, got) }
+	obj := ""
+	if a.Target != nil {
+		obj = a.Target.ObjectID
+	}
+	return same(f.AccessPackageID, a.AccessPackageID) && same(f.PolicyID, a.PolicyID) && same(f.TargetObjectID, obj) && same(f.State, a.State)
+}
+
+// ListAssignments returns every matching assignment, following paging to
+// the end. Where Graph refuses the combination of filters (400), it lists
+// with the package's filter alone and matches the rest itself.
 func (c *Client) ListAssignments(ctx context.Context, f AssignmentFilter) ([]*Assignment, error) {
-	q := &ig.EntitlementManagementAssignmentsRequestBuilderGetQueryParameters{Expand: assignmentExpand,
-		Filter: joinFilter(eqFilter("accessPackage/id", f.AccessPackageID, "assignmentPolicy/id", f.PolicyID, "target/objectId", f.TargetObjectID, "state", f.State))}
-	return listAll(ctx, c, "assignments",
+	list, _, err := c.listAssignments(ctx, f, MaxPages)
+	return list, err
+}
+
+// ListAssignmentsWithin lists like ListAssignments, but reads at most
+// maxPages pages: complete is false when the listing goes on beyond them
+// (and the list is then partial). It prices a listing before paying for
+// all of it.
+func (c *Client) ListAssignmentsWithin(ctx context.Context, f AssignmentFilter, maxPages int) (list []*Assignment, complete bool, err error) {
+	return c.listAssignments(ctx, f, maxPages)
+}
+
+func (c *Client) listAssignments(ctx context.Context, f AssignmentFilter, maxPages int) ([]*Assignment, bool, error) {
+	parts := assignmentFilters(f)
+	list, complete, err := c.listAssignmentsWith(ctx, parts, maxPages)
+	if err != nil && isRefusal(err) && len(parts) > 1 && f.AccessPackageID != "" {
+		c.log(ctx, "Graph refused the combined assignment filter; listing the package alone", map[string]any{"filter": strings.Join(parts, " and "), "error": err.Error()})
+		list, complete, err = c.listAssignmentsWith(ctx, eqFilter("accessPackage/id", f.AccessPackageID), maxPages)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := list[:0]
+	for _, a := range list {
+		if f.matches(a) {
+			out = append(out, a)
+		}
+	}
+	return out, complete, nil
+}
+
+func (c *Client) listAssignmentsWith(ctx context.Context, parts []string, maxPages int) ([]*Assignment, bool, error) {
+	q := &ig.EntitlementManagementAssignmentsRequestBuilderGetQueryParameters{Expand: assignmentExpand, Filter: joinFilter(parts)}
+	return listAll(ctx, c, "assignments", maxPages,
 		func(ctx context.Context) (models.AccessPackageAssignmentCollectionResponseable, error) {
 			return c.em.Assignments().Get(ctx, &ig.EntitlementManagementAssignmentsRequestBuilderGetRequestConfiguration{QueryParameters: q})
 		},
@@ -359,26 +480,95 @@ func (c *Client) ListAssignments(ctx context.Context, f AssignmentFilter) ([]*As
 		}, flattenAssignment)
 }
 
-// RequestFilter selects requests; empty fields do not filter.
+// RequestFilter selects requests; empty fields do not filter. Graph
+// documents three filters on requests — accessPackage/id (the list page),
+// state (eq) and createdDateTime (the resource page) — and the client sends
+// only those; RequestType and AssignmentID are matched in the listing.
+// Every listing carries accessPackage/id when it can be known (from
+// AccessPackageID, or from AssignmentID's assignment), because a caller
+// with catalog-scoped roles may list requests only with it.
 type RequestFilter struct {
 	AccessPackageID, State, RequestType, AssignmentID string
 	CreatedAfter                                      *time.Time
 }
 
+// matches says whether a request is one the filter selects.
+func (f RequestFilter) matches(r *Request) bool {
+	same := func(want, got string) bool { return want == "" || strings.EqualFold(want, got) }
+	asg := ""
+	if r.Assignment != nil {
+		asg = r.Assignment.ID
+	}
+	if f.CreatedAfter != nil && (r.Created == nil || !r.Created.After(*f.CreatedAfter)) {
+		return false
+	}
+	return same(f.AccessPackageID, r.AccessPackageID) && same(f.State, r.State) && same(f.RequestType, r.Type) && same(f.AssignmentID, asg)
+}
+
 // ListRequests returns every matching request, following paging to the end.
+// It asks Graph with the documented filters and matches the rest itself;
+// where Graph refuses the combination (400), it lists with the package's
+// filter alone: a recovery path never fails because of a query it chose.
 func (c *Client) ListRequests(ctx context.Context, f RequestFilter) ([]*Request, error) {
-	parts := eqFilter("accessPackage/id", f.AccessPackageID, "state", f.State, "requestType", f.RequestType, "assignment/id", f.AssignmentID)
+	if f.AccessPackageID == "" && f.AssignmentID != "" {
+		a, err := c.GetAssignment(ctx, f.AssignmentID)
+		if err != nil {
+			return nil, fmt.Errorf("reading assignment %s to learn its access package: %w", f.AssignmentID, err)
+		}
+		f.AccessPackageID = a.AccessPackageID
+		if f.AccessPackageID == "" {
+			return nil, &Error{Op: "read assignment " + f.AssignmentID, Status: 200, Message: "Graph did not say which access package the assignment belongs to"}
+		}
+	}
+	parts := eqFilter("accessPackage/id", f.AccessPackageID, "state", f.State)
 	if f.CreatedAfter != nil {
 		parts = append(parts, "createdDateTime gt "+f.CreatedAfter.UTC().Format(time.RFC3339))
 	}
-	q := &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetQueryParameters{Expand: requestExpand, Filter: joinFilter(parts)}
-	return listAll(ctx, c, "assignment requests",
+	list, err := c.listRequestsWith(ctx, parts)
+	if err != nil && isRefusal(err) && len(parts) > 1 && f.AccessPackageID != "" {
+		c.log(ctx, "Graph refused the combined request filter; listing the package alone", map[string]any{"filter": strings.Join(parts, " and "), "error": err.Error()})
+		list, err = c.listRequestsWith(ctx, eqFilter("accessPackage/id", f.AccessPackageID))
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := list[:0]
+	for _, r := range list {
+		if f.matches(r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) listRequestsWith(ctx context.Context, parts []string) ([]*Request, error) {
+	q := &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetQueryParameters{Expand: requestListExpand, Filter: joinFilter(parts)}
+	return listEvery(ctx, c, "assignment requests",
 		func(ctx context.Context) (models.AccessPackageAssignmentRequestCollectionResponseable, error) {
 			return c.em.AssignmentRequests().Get(ctx, &ig.EntitlementManagementAssignmentRequestsRequestBuilderGetRequestConfiguration{QueryParameters: q})
 		},
 		func(ctx context.Context, link string) (models.AccessPackageAssignmentRequestCollectionResponseable, error) {
 			return c.em.AssignmentRequests().WithUrl(link).Get(ctx, nil)
 		}, flattenRequest)
+}
+
+// openStates are the states of a request that is not settled: while one is
+// open for a person and package, Graph keeps it from being changed.
+var openStates = []string{StateSubmitted, StatePendingApproval, StateDelivering, StateScheduled}
+
+// OpenRequests lists the package's requests that are still open (submitted,
+// pending approval, delivering or scheduled): one listing per state, with
+// the documented filters accessPackage/id and state.
+func (c *Client) OpenRequests(ctx context.Context, accessPackageID string) ([]*Request, error) {
+	var out []*Request
+	for _, st := range openStates {
+		list, err := c.ListRequests(ctx, RequestFilter{AccessPackageID: accessPackageID, State: st})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+	}
+	return out, nil
 }
 
 // ---- actions ------------------------------------------------------------------------------
@@ -498,8 +688,17 @@ func flattenRequest(r models.AccessPackageAssignmentRequestable) *Request {
 	if p := r.GetAccessPackage(); p != nil {
 		out.AccessPackageID = str(p.GetId())
 	}
+	out.Requestor = flattenSubject(r.GetRequestor())
 	if a := r.GetAssignment(); a != nil && a.GetId() != nil {
 		out.Assignment = flattenAssignment(a)
+		if out.Assignment.AccessPackageID == "" {
+			out.Assignment.AccessPackageID = out.AccessPackageID
+		}
+		if out.Assignment.Target == nil && out.IsAdmin() {
+			// A listing expands the assignment without its target; the
+			// requestor of a direct request is the person assigned.
+			out.Assignment.Target = out.Requestor
+		}
 	}
 	for _, a := range r.GetAnswers() {
 		ans := Answer{DisplayValue: str(a.GetDisplayValue())}

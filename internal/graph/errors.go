@@ -27,7 +27,12 @@ type Error struct {
 	// NotSent is set when the request provably never reached Graph: the
 	// connection was refused, the host name did not resolve, or the TLS
 	// handshake failed. Nothing was applied, so any call may be repeated.
-	NotSent         bool
+	NotSent bool
+	// Permanent is set when no retry can succeed: the address speaks plain
+	// http where the URL says https, the certificate is not trusted or not
+	// for this host, or the host name does not exist. Hint says what to fix.
+	Permanent       bool
+	Hint            string
 	Status          int
 	Code            string
 	Message         string
@@ -48,6 +53,9 @@ func (e *Error) Error() string {
 	switch {
 	case e.NotSent:
 		fmt.Fprintf(&b, "Graph was not reached, so nothing was sent: %v", e.Err)
+		if e.Hint != "" {
+			fmt.Fprintf(&b, " (%s)", e.Hint)
+		}
 	case e.Status == 0:
 		fmt.Fprintf(&b, "no answer from Graph: %v", e.Err)
 	default:
@@ -160,8 +168,43 @@ func classify(op string, err error) *Error {
 		readHeaders(e, ae.GetResponseHeaders())
 	default:
 		e.NotSent = notSent(err)
+		e.Hint = permanentCause(err)
+		e.Permanent = e.Hint != ""
+		// Every permanent cause fails before the request is written (the
+		// handshake or the name), so nothing reached Graph.
+		e.NotSent = e.NotSent || e.Permanent
 	}
 	return e
+}
+
+// IsPermanent reports a failure that no retry can fix (see Error.Permanent).
+func IsPermanent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Permanent
+}
+
+// permanentCause says why a transport error can never succeed on retry, or
+// "" when it might (a refused connection: the service may be starting).
+func permanentCause(err error) string {
+	var dns *net.DNSError
+	var tlsRecord tls.RecordHeaderError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var certInvalid x509.CertificateInvalidError
+	var tlsVerify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &tlsRecord), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http turns a TLS record that looks like HTTP into a plain
+		// error with this text, so the text is all there is to match.
+		return "the server at this address answers in plain http, not TLS: the URL says https but the server does not speak it; use http:// for a plain-http emulator, or serve it with TLS"
+	case errors.As(err, &hostname):
+		return "the server's certificate is not valid for this host name"
+	case errors.As(err, &unknownAuthority), errors.As(err, &certInvalid), errors.As(err, &tlsVerify):
+		return "the server's certificate is not trusted"
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "the host name does not exist"
+	}
+	return ""
 }
 
 // notSent says whether a transport error proves that the request never
@@ -264,6 +307,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 func retryable(e *Error, idempotent bool) bool {
 	if e.Auth {
 		// The credential retries its own token endpoint.
+		return false
+	}
+	if e.Permanent || errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
 		return false
 	}
 	if e.NotSent {

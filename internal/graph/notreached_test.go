@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -39,5 +41,31 @@ func TestUnreachableGraphFailsFast(t *testing.T) {
 	}
 	if _, err := c.GetAssignment(ctx, "a"); !graph.IsNotReached(err) {
 		t.Fatalf("read: %v", err)
+	}
+}
+
+// An https URL pointed at a server that speaks plain http can never work:
+// the first call fails at once (one attempt, no backoff) and says what to
+// fix, and so does the token check the provider makes when it is configured.
+func TestSchemeMismatchFailsAtOnce(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) }))
+	defer hs.Close()
+	c, err := graph.New(graph.Config{BaseURL: strings.Replace(hs.URL, "http://", "https://", 1) + "/v1.0", StaticToken: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err = c.GetAssignment(ctx, "a")
+	var ge *graph.Error
+	if !errors.As(err, &ge) || !ge.Permanent || !ge.NotSent || ge.Attempts != 1 || !strings.Contains(err.Error(), "plain http, not TLS") {
+		t.Fatalf("err = %v (%+v)", err, ge)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("took %s", took)
+	}
+	if err := c.CheckToken(ctx); !graph.IsPermanent(err) {
+		t.Fatalf("CheckToken: %v", err)
 	}
 }

@@ -70,7 +70,7 @@ func (c *Client) MyAssignments(ctx context.Context, accessPackageID string) ([]*
 	b := c.em.Assignments().FilterByCurrentUserWithOn(&on)
 	q := &ig.EntitlementManagementAssignmentsFilterByCurrentUserWithOnRequestBuilderGetQueryParameters{Expand: assignmentExpand,
 		Filter: joinFilter(eqFilter("accessPackage/id", accessPackageID))}
-	return listAll(ctx, c, "the signed-in user's assignments",
+	return listEvery(ctx, c, "the signed-in user's assignments",
 		func(ctx context.Context) (ig.EntitlementManagementAssignmentsFilterByCurrentUserWithOnGetResponseable, error) {
 			return b.GetAsFilterByCurrentUserWithOnGetResponse(ctx, &ig.EntitlementManagementAssignmentsFilterByCurrentUserWithOnRequestBuilderGetRequestConfiguration{QueryParameters: q})
 		},

@@ -13,7 +13,9 @@ import (
 )
 
 func TestAccAccessPackageAssignmentsDataSource(t *testing.T) {
-	srv, p := testEmulator(t, emulator.Options{})
+	// Some of its listings name no access package: they need a tenant-wide
+	// permission (an identity with catalog roles only is refused them).
+	srv, p := testEmulatorAs(t, emulator.Options{})
 	alice := requestByID(srv, srv.MustAdd(pkgSales, polDirect, uAlice, nil)).AssignmentID
 	srv.MustAdd(pkgSales, polQuiz, uAlice, map[string]string{qRegion: "EMEA"})
 	srv.MustAdd(pkgSales, polDirect, uBob, nil)

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,12 +20,12 @@ const userReq = "entitlement_access_package_assignment_request.test"
 // asUser returns an emulator and a provider block signed in as a user.
 func asUser(t *testing.T, who string) (*emulator.Server, string) {
 	t.Helper()
-	srv, p := testEmulator(t, emulator.Options{})
+	srv, url := startEmulator(t, emulator.Options{})
 	tok := "token-of-" + who
 	if err := srv.AddToken(tok, emulator.Identity{Kind: "delegated", ObjectID: who}); err != nil {
 		t.Fatal(err)
 	}
-	return srv, strings.Replace(p, srv.Token(), tok, 1)
+	return srv, providerBlock(url, tok)
 }
 
 func userRequestConfig(p, body string) string {

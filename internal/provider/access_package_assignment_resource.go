@@ -647,9 +647,14 @@ func (r *accessPackageAssignmentResource) recordFrom(ctx context.Context, m *acc
 		recordAssignment(ctx, m, q.Assignment, diags)
 		return
 	}
-	if a, err := r.client.GetAssignment(ctx, m.ID.ValueString()); err == nil {
-		recordAssignment(ctx, m, a, diags)
+	a, err := r.client.GetAssignment(ctx, m.ID.ValueString())
+	if err != nil {
+		// Not taken for an answer: the state keeps what was known, and says so.
+		diags.AddWarning("Assignment not read back",
+			fmt.Sprintf("The change was made, but assignment %s could not be read back from Graph, so its recorded state and schedule are as they were; the next refresh reads them.\n\n%s", m.ID.ValueString(), explain(err)))
+		return
 	}
+	recordAssignment(ctx, m, a, diags)
 }
 
 // failedDelivery says whether Graph ended the assignment's delivery in failure.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -14,10 +15,14 @@ import (
 // assignmentReads serves the reads of a refresh. Terraform refreshes every
 // resource with its own Read, so N assignments of one package cost N GETs,
 // where listing the package costs one call per page. Reads of a package are
-// counted; once listing it would cost no more calls than the reads already
-// made (a rent-or-buy rule, so never more than about twice the cheaper
-// choice), the next reads take the assignment from one listing of the
-// package, shared by all of them and trusted for a short while only.
+// counted; once they reach a few, the package is listed, but only as far as
+// as many pages as reads were made: a listing that would cost more is
+// stopped there and tried again only when the reads have caught up with
+// the pages it showed (a rent-or-buy rule, so never more than about twice
+// the cheaper choice). Graph documents no $count on these collections, so
+// the price of a listing is learned by paying for part of it. A complete
+// listing serves the next reads, shared by all of them and trusted for a
+// short while only.
 //
 // A listing is dropped as soon as this provider writes to the package, and
 // an assignment a listing does not show is read directly (it may be new, or
@@ -32,11 +37,11 @@ type assignmentReads struct {
 
 type packageReads struct {
 	reads int
-	// count is the package's assignment count, known since countAt.
-	count    int
-	countAt  time.Time
-	counting chan struct{}
-	snap     *packageSnapshot
+	// needPages is set when a listing bounded to as many pages as reads had
+	// been made did not reach the end (or failed): the package is listed
+	// again only once the reads outnumber it, twice what they were then.
+	needPages int
+	snap      *packageSnapshot
 }
 
 type packageSnapshot struct {
@@ -46,12 +51,12 @@ type packageSnapshot struct {
 	err   error
 }
 
+// errListingTooLong says a bounded listing did not reach the end.
+var errListingTooLong = errors.New("the listing has more pages than reads were made")
+
 const (
 	// snapshotTTL is how long a listing serves reads: one refresh.
 	snapshotTTL = 30 * time.Second
-	// listPageSize is Graph's page for the list (the emulator's default; Graph
-	// does not document it).
-	listPageSize = 100
 	// minReadsBeforeListing keeps a package with a few managed assignments on
 	// direct reads.
 	minReadsBeforeListing = 3
@@ -88,7 +93,7 @@ func (b *assignmentReads) wrote(pkg string) {
 	defer b.mu.Unlock()
 	if p := b.pkgs[strings.ToLower(pkg)]; p != nil {
 		p.snap = nil
-		p.countAt = time.Time{}
+		p.needPages = 0
 	}
 }
 
@@ -109,44 +114,7 @@ func (b *assignmentReads) snapshotFor(ctx context.Context, pkg string) *packageS
 		b.mu.Unlock()
 		return s
 	}
-	if p.reads < minReadsBeforeListing {
-		b.mu.Unlock()
-		return nil
-	}
-	// How many pages would the listing take? Count once per TTL.
-	if p.countAt.IsZero() || now.Sub(p.countAt) >= snapshotTTL {
-		if p.counting == nil {
-			ch := make(chan struct{})
-			p.counting = ch
-			b.mu.Unlock()
-			n, err := b.client.CountAssignments(ctx, graph.AssignmentFilter{AccessPackageID: pkg})
-			b.mu.Lock()
-			if err == nil {
-				p.count, p.countAt = n, b.now()
-			} else {
-				tflog.Debug(ctx, "could not count the package's assignments; reading them one by one", map[string]any{"access_package_id": pkg, "error": err.Error()})
-				p.count, p.countAt = -1, b.now()
-			}
-			p.counting = nil
-			close(ch)
-		} else {
-			ch := p.counting
-			b.mu.Unlock()
-			select {
-			case <-ch:
-			case <-ctx.Done():
-				return nil
-			}
-			b.mu.Lock()
-		}
-	}
-	if p.snap != nil && b.now().Sub(p.snap.at) < snapshotTTL {
-		s := p.snap
-		b.mu.Unlock()
-		return s
-	}
-	pages := (p.count + listPageSize - 1) / listPageSize
-	if p.count < 0 || pages > p.reads {
+	if p.reads < minReadsBeforeListing || p.reads <= p.needPages {
 		b.mu.Unlock()
 		return nil
 	}
@@ -155,18 +123,27 @@ func (b *assignmentReads) snapshotFor(ctx context.Context, pkg string) *packageS
 	readsSoFar := p.reads
 	b.mu.Unlock()
 
-	list, err := b.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: pkg})
+	list, complete, err := b.client.ListAssignmentsWithin(ctx, graph.AssignmentFilter{AccessPackageID: pkg}, readsSoFar)
 	s.byID = make(map[string]*graph.Assignment, len(list))
 	for _, a := range list {
 		s.byID[strings.ToLower(a.ID)] = a
 	}
 	s.err = err
-	if err != nil {
+	if err == nil && !complete {
+		s.err = errListingTooLong
+	}
+	if s.err != nil {
 		b.mu.Lock()
 		if p.snap == s {
 			p.snap = nil
 		}
+		// Try again once the reads have doubled: the pages spent on
+		// listings stay within the reads made.
+		p.needPages = 2*readsSoFar - 1
 		b.mu.Unlock()
+		tflog.Debug(ctx, "the package's listing was not used for the reads of this refresh", map[string]any{"access_package_id": pkg, "pages_bound": readsSoFar, "reason": s.err.Error()})
+		close(s.ready)
+		return s
 	}
 	tflog.Debug(ctx, "listed the package's assignments for the reads of this refresh", map[string]any{"access_package_id": pkg, "assignments": len(list), "reads_so_far": readsSoFar})
 	close(s.ready)

@@ -100,6 +100,26 @@ func firstSet(v types.String, envs ...string) string {
 	return ""
 }
 
+// envFlags are the boolean settings read from the environment, with their
+// attributes. Every one set is parsed when the provider is configured,
+// whichever credential is used: ARM_USE_CLI=perhaps is as much a mistake
+// when a client secret is configured as when nothing else is.
+var envFlags = []struct{ env, attr string }{
+	{"ARM_USE_OIDC", "use_oidc"}, {"ARM_USE_AKS_WORKLOAD_IDENTITY", "use_aks_workload_identity"}, {"ARM_USE_MSI", "use_msi"},
+	{"ARM_USE_CLI", "use_cli"}, {"ENTITLEMENT_ADOPT_EXISTING_ASSIGNMENTS", "adopt_existing_assignments"},
+}
+
+// checkEnvFlags parses every boolean environment variable that is set, and
+// names the first that is not a boolean, with its attribute.
+func checkEnvFlags() (attr string, err error) {
+	for _, f := range envFlags {
+		if _, err := flag(types.BoolNull(), f.env, false); err != nil {
+			return f.attr, err
+		}
+	}
+	return "", nil
+}
+
 // flag is a boolean setting with its environment fallback and default.
 func flag(v types.Bool, env string, def bool) (bool, error) {
 	if !v.IsNull() && !v.IsUnknown() {

@@ -117,7 +117,7 @@ func newExampleRun(t *testing.T, srv *emulator.Server, url string, files ...stri
 	// The provider runs in this process, not as Terraform's child: it reads
 	// this process's environment (so these tests are not parallel).
 	t.Setenv("ENTITLEMENT_GRAPH_URL", url)
-	t.Setenv("ENTITLEMENT_ACCESS_TOKEN", srv.Token())
+	t.Setenv("ENTITLEMENT_ACCESS_TOKEN", leastPrivilegeToken(t, srv))
 	return &exampleRun{t: t, dir: dir, env: []string{"TF_REATTACH_PROVIDERS=" + reattach(t), "TF_CLI_CONFIG_FILE=" + rc,
 		"TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}}
 }

@@ -72,7 +72,7 @@ func TestScheduleAgainstPolicy(t *testing.T) {
 // A token that Graph refuses, and a userRemove for someone else, are plan-time errors.
 func TestAccPlanTimeChecks_tokenAndTarget(t *testing.T) {
 	srv, p := testEmulator(t, emulator.Options{})
-	bad := strings.Replace(p, srv.Token(), "not-a-token-graph-knows", 1)
+	bad := strings.Replace(p, leastPrivilegeToken(t, srv), "not-a-token-graph-knows", 1)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 	"github.com/accessgov/terraform-provider-entitlement/internal/iso8601"
@@ -231,21 +230,26 @@ func checkAssignmentPlan(ctx context.Context, pd *providerData, pkgAttr, policyA
 	if policyAttr.IsUnknown() || pkgAttr.IsUnknown() {
 		return
 	}
-	policyID := policyAttr.ValueString()
+	policyID, pkgID := policyAttr.ValueString(), pkgAttr.ValueString()
 	pol, err := pd.policies.get(ctx, pd.client, policyID)
 	switch {
 	case graph.IsNotFound(err):
+		if missing := packageMissing(ctx, pd, pkgID, diags); missing {
+			return
+		}
 		addAttributeGraphError(diags, path.Root("assignment_policy_id"), "Unknown assignment policy",
 			fmt.Sprintf("Graph has no assignment policy %s.", policyID), err)
 		return
 	case err != nil:
-		// Graph could not be asked now: the apply will say what it says.
-		tflog.Warn(ctx, "could not read the assignment policy at plan time", map[string]any{"policy_id": policyID, "error": err.Error()})
+		planCheckFailed(diags, fmt.Sprintf("assignment policy %s", policyID), err)
 		return
 	}
-	if pol.AccessPackageID != "" && !strings.EqualFold(pol.AccessPackageID, pkgAttr.ValueString()) {
+	if pol.AccessPackageID != "" && !strings.EqualFold(pol.AccessPackageID, pkgID) {
+		if missing := packageMissing(ctx, pd, pkgID, diags); missing {
+			return
+		}
 		diags.AddAttributeError(path.Root("assignment_policy_id"), "Policy of another access package",
-			fmt.Sprintf("Assignment policy %s belongs to access package %s, not to %s.", policyID, pol.AccessPackageID, pkgAttr.ValueString()))
+			fmt.Sprintf("Assignment policy %s belongs to access package %s, not to %s.", policyID, pol.AccessPackageID, pkgID))
 		return
 	}
 	if !answersAttr.IsUnknown() {
@@ -263,6 +267,45 @@ func checkAssignmentPlan(ctx context.Context, pd *providerData, pkgAttr, policyA
 	for _, w := range scheduleAgainstPolicy(pol, sch, time.Now()) {
 		diags.AddAttributeWarning(path.Root("schedule"), "Schedule beyond the policy", w)
 	}
+}
+
+// packageMissing reads the access package and, when Graph has none, says so
+// on access_package_id: a policy that does not belong to a package that
+// does not exist is first of all a missing package. It returns whether it
+// said so (a failed read is said too).
+func packageMissing(ctx context.Context, pd *providerData, pkgID string, diags *diag.Diagnostics) bool {
+	_, err := pd.client.GetAccessPackage(ctx, pkgID)
+	switch {
+	case err == nil:
+		return false
+	case graph.IsNotFound(err):
+		addAttributeGraphError(diags, path.Root("access_package_id"), "Unknown access package",
+			fmt.Sprintf("Graph has no access package %s: check the id (a package deleted in Entra, or one of another tenant or cloud).", pkgID), err)
+	default:
+		planCheckFailed(diags, "access package "+pkgID, err)
+	}
+	return true
+}
+
+// planCheckFailed is the error of a plan-time check that could not ask
+// Graph. It is an error, not a warning: the checks are part of what a plan
+// promises (a saved plan is approved on the strength of them), and an apply
+// against a Graph that cannot be reached, or that refuses this identity,
+// cannot succeed either. The detail says why it failed and, for a refusal
+// (403), which role the read needs.
+func planCheckFailed(diags *diag.Diagnostics, what string, err error) {
+	var detail string
+	switch {
+	case graph.IsForbidden(err):
+		detail = fmt.Sprintf("Graph refused to let this identity read %s. The plan reads it to check the configuration, and the apply needs more: "+
+			"give the provider's identity the role Access package assignment manager (or Access package manager, or Catalog owner) on the access package's catalog, "+
+			"or the application permission EntitlementManagement.ReadWrite.All. Reading alone needs Catalog reader or EntitlementManagement.Read.All.", what)
+	case graph.IsNotReached(err) || graph.IsPermanent(err):
+		detail = fmt.Sprintf("Graph could not be reached to read %s, so the plan's checks did not run; nothing can be applied until it can be reached.", what)
+	default:
+		detail = fmt.Sprintf("Graph could not be asked for %s, so the plan's checks did not run.", what)
+	}
+	diags.AddError("Plan-time check could not run", detail+"\n\n"+explain(err))
 }
 
 // validateSchedule checks what the schema alone cannot: that a configured

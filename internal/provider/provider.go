@@ -160,6 +160,10 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if attr, err := checkEnvFlags(); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root(attr), "Invalid "+attr, err.Error())
+		return
+	}
 	ae, err := newAuthEnv(cloud)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid test settings", err.Error())
@@ -200,7 +204,12 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := client.CheckToken(cctx)
 		cancel()
-		if err != nil {
+		switch {
+		case graph.IsNotReached(err):
+			resp.Diagnostics.AddError("Graph cannot be reached",
+				fmt.Sprintf("The provider could not reach Graph at %s, so nothing can be planned or applied against it.\n\n%s", base, explain(err)))
+			return
+		case err != nil:
 			resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Access token refused",
 				fmt.Sprintf("Graph (%s) refused the access token: it has expired, or it was issued for another tenant, cloud or audience.\n\n%s", base, explain(err)))
 			return

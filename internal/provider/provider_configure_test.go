@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,10 +59,22 @@ func configureDiags(t *testing.T, attrs map[string]string) (*providerData, diag.
 	return resp.ResourceData.(*providerData), resp.Diagnostics
 }
 
+// answering is a Graph that answers every call with an empty collection:
+// Configure checks a static token with one call, and these tests run
+// offline.
+type answering struct{}
+
+func (answering) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"value":[]}`)), Request: r}, nil
+}
+
 func TestEnvironments(t *testing.T) {
 	for _, k := range []string{"ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_ENVIRONMENT", "ENTITLEMENT_GRAPH_URL", "ENTITLEMENT_ACCESS_TOKEN"} {
 		t.Setenv(k, "")
 	}
+	authTransport = answering{}
+	t.Cleanup(func() { authTransport = nil })
 	for env, base := range map[string]string{
 		"global": "https://graph.microsoft.com/v1.0", "usgovernmentl4": "https://graph.microsoft.us/v1.0",
 		"usgovernmentl5": "https://dod-graph.microsoft.us/v1.0", "china": "https://microsoftgraph.chinacloudapi.cn/v1.0",
@@ -132,5 +146,28 @@ func TestMaxConcurrentRequests(t *testing.T) {
 	_, diags := configureDiags(t, base)
 	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "ENTITLEMENT_MAX_CONCURRENT_REQUESTS") {
 		t.Fatalf("a bad environment value: %v", diags)
+	}
+}
+
+// Every boolean environment variable is parsed alike, whichever credential
+// is configured: ARM_USE_CLI=perhaps was ignored when an access token or a
+// client secret was set, while ARM_USE_MSI=perhaps was refused only when
+// the managed identity was the method chosen.
+func TestBooleanEnvironmentVariablesParsedAlike(t *testing.T) {
+	srv, url := startEmulator(t, emulator.Options{})
+	token := map[string]string{"graph_url": url, "access_token": srv.Token()}
+	for _, f := range envFlags {
+		t.Run(f.env, func(t *testing.T) {
+			t.Setenv(f.env, "perhaps")
+			_, diags := configureDiags(t, token)
+			if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), f.env+`="perhaps" is not a boolean`) ||
+				!strings.Contains(diags.Errors()[0].Summary(), f.attr) {
+				t.Fatalf("%v", diags)
+			}
+			t.Setenv(f.env, "true")
+			if _, diags := configureDiags(t, token); diags.HasError() {
+				t.Fatalf("true refused: %v", diags)
+			}
+		})
 	}
 }

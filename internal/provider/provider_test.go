@@ -93,16 +93,48 @@ func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, strin
 }
 
 // testEmulator starts an emulator for one test and returns it with the HCL
-// provider block that points at it.
+// provider block that points at it, authenticated as the least-privileged
+// identity the docs recommend (leastPrivilegeToken): the acceptance tests of
+// the assignment resources pass with no more than that. A test that needs
+// more asks for it with testEmulatorAs.
 func testEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
 	t.Helper()
 	srv, url := startEmulator(t, opts)
-	return srv, fmt.Sprintf(`
+	return srv, providerBlock(url, leastPrivilegeToken(t, srv))
+}
+
+// testEmulatorAs is testEmulator with the emulator's own token, which holds
+// EntitlementManagement.ReadWrite.All (every catalog), for the tests that
+// need it: listings across packages, and setups no role covers.
+func testEmulatorAs(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
+	t.Helper()
+	srv, url := startEmulator(t, opts)
+	return srv, providerBlock(url, srv.Token())
+}
+
+func providerBlock(url, token string) string {
+	return fmt.Sprintf(`
 provider "entitlement" {
   graph_url    = %q
   access_token = %q
 }
-`, url, srv.Token())
+`, url, token)
+}
+
+// leastPrivilegeToken registers an application that holds only the role
+// Access package assignment manager on every catalog of the emulator, and
+// no application permission — the least-privileged setup the docs
+// recommend — and returns its token.
+func leastPrivilegeToken(t testing.TB, srv *emulator.Server) string {
+	t.Helper()
+	roles := map[string][]string{}
+	for _, c := range srv.CatalogIDs() {
+		roles[c] = []string{emulator.RoleAssignmentManager}
+	}
+	const token = "least-privilege-application"
+	must(t, srv.AddToken(token, emulator.Identity{Kind: "application", ObjectID: "7e57ab1e-0000-4000-8000-0000000000f1",
+		DisplayName: "Terraform (Access package assignment manager)", CatalogRoles: roles, Permissions: []string{}}))
+	return token
 }
 
 // liveAssignments counts the target's live assignments in the package.
@@ -150,6 +182,7 @@ func observed(opts emulator.Options) emulator.Options {
 	next := opts.Observe
 	opts.Observe = func(x emulator.Exchange) {
 		graphContract.Observe(x.Method, x.Route, x.Status, x.Request, x.Response, x.Cloud)
+		graphContract.ObserveQuery(x.Method, x.Route, x.Query, x.Cloud)
 		if next != nil {
 			next(x)
 		}
@@ -164,12 +197,17 @@ func contractHolds() bool {
 		return true // no acceptance test ran (TF_ACC unset, or a -run that picked none)
 	}
 	fmt.Println("contract: " + graphContract.Summary())
+	if os.Getenv("ENTITLEMENT_PRINT_QUERIES") != "" {
+		for _, q := range graphContract.Queries() {
+			fmt.Println("query: " + q)
+		}
+	}
 	problems := graphContract.Problems()
 	for _, p := range problems {
 		fmt.Println("contract: " + p)
 	}
 	if len(problems) > 0 {
-		fmt.Printf("FAIL: %d kinds of body depart from Microsoft's v1.0 metadata\n", len(problems))
+		fmt.Printf("FAIL: %d kinds of body or query depart from Microsoft's v1.0 metadata and pages\n", len(problems))
 		return false
 	}
 	return true

@@ -145,7 +145,9 @@ func TestAccAccessPackageAssignmentRequestReprocess_guards(t *testing.T) {
 }
 
 func TestAccAccessPackageAssignmentRequestDataSources(t *testing.T) {
-	srv, p := testEmulator(t, emulator.Options{})
+	// Some of its listings name no access package: they need a tenant-wide
+	// permission (an identity with catalog roles only is refused them).
+	srv, p := testEmulatorAs(t, emulator.Options{})
 	id := failedRequest(t, srv, uAlice, "deliveryFailed", 0)
 	srv.MustAdd(pkgSales, polDirect, uBob, nil)
 	resource.ParallelTest(t, resource.TestCase{

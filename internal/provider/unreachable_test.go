@@ -11,10 +11,11 @@ import (
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 )
 
-// With nothing listening where Graph should be, a plan and an apply fail in
-// seconds and say that Graph was not reached (so nothing was sent), rather
-// than retrying until the 30-minute timeout and warning that a request
-// "may be open in Graph".
+// With nothing listening where Graph should be, a plan fails in seconds
+// and says that Graph was not reached (so nothing was sent), rather than
+// passing with its checks skipped, or retrying until the 30-minute timeout
+// and warning that a request "may be open in Graph". An error, not a
+// warning: the plan's checks did not run, and nothing could be applied.
 func TestAccUnreachableGraphFailsFast(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
@@ -22,13 +23,21 @@ func TestAccUnreachableGraphFailsFast(t *testing.T) {
 	must(t, ln.Close())
 	p := fmt.Sprintf("provider \"entitlement\" {\n  graph_url    = \"http://%s\"\n  access_token = \"t\"\n}\n", addr)
 	ds := p + fmt.Sprintf("data \"entitlement_access_package_assignments\" \"all\" {\n  access_package_id = %q\n}\n", pkgSales)
+	var start time.Time
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: ds, ExpectError: errRE(`(?s)Graph was not reached, so nothing was sent.*connection refused.*after 3 attempts`)},
-			{Config: assignmentConfig(p, polDirect, uAlice, ""), ExpectError: errRE(`(?s)Error creating access package assignment.*Graph was not reached, so nothing was sent`)},
+			{Config: ds, ExpectError: errRE(`Graph cannot be reached.*Graph was not reached, so nothing was sent.*connection refused.*after 3 attempts`)},
+			{
+				PreConfig:   func() { start = time.Now() },
+				Config:      assignmentConfig(p, polDirect, uAlice, ""),
+				ExpectError: errRE(`Graph cannot be reached.*Graph was not reached, so nothing was sent`),
+			},
 		},
 	})
+	if took := time.Since(start); took > 30*time.Second {
+		t.Fatalf("the plan of an assignment against an unreachable Graph took %s to fail", took)
+	}
 }
 
 // A data source's read is bounded by its read timeout: a Graph that does
