@@ -262,11 +262,11 @@ func (c *Client) Authenticate(ctx context.Context) error {
 func (c *Client) checkNextLink(link string) error {
 	u, err := url.Parse(link)
 	if err != nil || !u.IsAbs() {
-		return fmt.Errorf("Graph's @odata.nextLink %q is not an absolute URL; the listing was stopped", link)
+		return fmt.Errorf("the @odata.nextLink Graph returned, %q, is not an absolute URL; the listing was stopped", link)
 	}
 	base, _ := url.Parse(c.base)
 	if !c.origin.holds(u) || !strings.HasPrefix(strings.ToLower(u.Path), strings.ToLower(strings.TrimRight(base.Path, "/"))+"/") {
-		return fmt.Errorf("Graph's @odata.nextLink leads to %s, outside the configured Graph %s; it was not followed, so that the token goes nowhere else", u.Redacted(), c.base)
+		return fmt.Errorf("the @odata.nextLink Graph returned leads to %s, outside the configured Graph %s; it was not followed, so that the token goes nowhere else", u.Redacted(), c.base)
 	}
 	return nil
 }

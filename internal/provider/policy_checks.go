@@ -395,7 +395,7 @@ func durationLength(d string) (time.Duration, bool) {
 		return 0, false
 	}
 	days := int64(p.Weeks*7 + p.Days)
-	const maxDays = int64(math.MaxInt64 / int64(24*time.Hour))
+	const maxDays = math.MaxInt64 / int64(24*time.Hour)
 	if days > maxDays || time.Duration(maxDays-days)*24*time.Hour < p.Clock {
 		return 0, false
 	}
