@@ -21,6 +21,7 @@ require (
 	github.com/microsoft/kiota-serialization-text-go v1.1.3
 	github.com/microsoftgraph/msgraph-sdk-go v1.89.0
 	github.com/microsoftgraph/msgraph-sdk-go-core v1.4.0
+	go.yaml.in/yaml/v3 v3.0.6
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
