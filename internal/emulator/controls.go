@@ -33,11 +33,17 @@ func LoadFixture(path string) (*Fixture, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseFixture(path, b)
+}
+
+// ParseFixture reads a fixture from its JSON text; name says where the text
+// came from, in errors. A field the Fixture type does not have is an error.
+func ParseFixture(name string, b []byte) (*Fixture, error) {
 	var f Fixture
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("fixture %s: %w", path, err)
+		return nil, fmt.Errorf("fixture %s: %w", name, err)
 	}
 	return &f, nil
 }

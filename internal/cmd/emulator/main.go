@@ -1,8 +1,13 @@
 // Command emulator runs the local Microsoft Graph entitlement-management
-// emulator in the foreground on a loopback address.
+// emulator in the foreground on a loopback address. It is released beside
+// the provider (terraform-provider-entitlement-emulator_<version>_<os>_<arch>.zip)
+// with the shipped fixture (examples/emulator/fixture.json) built in, so it
+// runs from any folder.
 //
-//	EMULATOR_ADDR     listen address (default 127.0.0.1:8787); loopback only
-//	EMULATOR_FIXTURE  fixture file to load (default examples/emulator/fixture.json)
+//	-addr, EMULATOR_ADDR  listen address (default 127.0.0.1:8787); loopback only
+//	-fixture, EMULATOR_FIXTURE  a fixture file to load instead of the built-in
+//	                  one, or none for an empty tenant (the flag wins over the variable)
+//	-version          print the version and exit
 //	EMULATOR_TOKEN    bearer token to accept (default emulator-token)
 //	EMULATOR_CLOUD    global (default), usgov or china
 //	EMULATOR_PROCESSING_DELAY, EMULATOR_DELIVERY_DELAY  Go durations (default 0s, 1s)
@@ -22,6 +27,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -31,14 +37,50 @@ import (
 	"syscall"
 	"time"
 
+	fixture "github.com/accessgov/terraform-provider-entitlement/examples/emulator"
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
 )
 
+// version is set by the release build (-X main.version=...).
+var version = "dev"
+
 func main() {
-	if err := run(); err != nil {
+	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
+	addr := fs.String("addr", env("EMULATOR_ADDR", "127.0.0.1:8787"), "listen address, loopback only (EMULATOR_ADDR)")
+	fix := fs.String("fixture", os.Getenv("EMULATOR_FIXTURE"), "fixture file to load instead of the built-in one, or none for an empty tenant (EMULATOR_FIXTURE)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "emulator: unexpected argument %q (the settings are flags and EMULATOR_* variables; -h lists the flags)\n", fs.Arg(0))
+		os.Exit(2)
+	}
+	if *showVersion {
+		fmt.Println("terraform-provider-entitlement-emulator", version)
+		return
+	}
+	if err := run(*addr, *fix); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
 	}
+}
+
+// loadFixture returns the fixture to start with: the built-in one when
+// path is empty, none when path is "none", else the file at path.
+func loadFixture(path string) (*emulator.Fixture, string, error) {
+	switch path {
+	case "":
+		f, err := emulator.ParseFixture("built-in", fixture.JSON)
+		return f, "the built-in fixture", err
+	case "none":
+		return nil, "no fixture (an empty tenant)", nil
+	}
+	f, err := emulator.LoadFixture(path)
+	return f, path, err
 }
 
 // tlsSetup makes a CA, writes its certificate for clients to trust, and
@@ -73,8 +115,7 @@ func env(name, def string) string {
 	return def
 }
 
-func run() error {
-	addr := env("EMULATOR_ADDR", "127.0.0.1:8787")
+func run(addr, fixturePath string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("EMULATOR_ADDR %q: %w", addr, err)
@@ -98,13 +139,12 @@ func run() error {
 		}
 		*d.into = v
 	}
-	if path := env("EMULATOR_FIXTURE", "examples/emulator/fixture.json"); path != "none" {
-		f, err := emulator.LoadFixture(path)
-		if err != nil {
-			return err
-		}
-		opts.Fixture = f
+	f, from, err := loadFixture(fixturePath)
+	if err != nil {
+		return err
 	}
+	opts.Fixture = f
+	fmt.Fprintf(os.Stderr, "emulator %s: serving %s\n", version, from)
 	srv, err := emulator.New(opts)
 	if err != nil {
 		return err
