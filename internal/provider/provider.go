@@ -104,7 +104,7 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			},
 			"use_cli": boolean("Fall back to the Azure CLI's signed-in account (`az account get-access-token`) when nothing else is configured. Defaults to `true`. Also read from `ARM_USE_CLI`."),
 			"environment": schema.StringAttribute{
-				MarkdownDescription: "The Microsoft cloud: `global` (default; also `public`), `usgovernmentl4` (also `usgovernment`), `usgovernmentl5` or `china`. It selects the Graph host, the token authority and the token scope, for every credential type. Also read from `ARM_ENVIRONMENT`.",
+				MarkdownDescription: "The Microsoft cloud: `global` (default; also `public`), `usgovernmentl4` (also `usgovernment`), `usgovernmentl5` (also `dod`) or `china`. It selects the Graph host, the token authority and the token scope, for every credential type. Also read from `ARM_ENVIRONMENT`.",
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(graph.CloudNames()...)},
 			},

@@ -53,14 +53,20 @@ func run() error {
 		return err
 	}
 
-	step("Building the provider (version %s) into a local plugin mirror", version)
 	platform := runtime.GOOS + "_" + runtime.GOARCH
 	bin := filepath.Join(plugins, "registry.terraform.io", "accessgov", "entitlement", version, platform, "terraform-provider-entitlement_v"+version)
+	step("Building the provider (version %s, %s) from this repository with go build, into a local plugin mirror", version, platform)
+	fmt.Printf("    %s\n", bin)
+	fmt.Println("    The first build compiles the provider and its dependencies (the Terraform plugin framework,")
+	fmt.Println("    the Azure SDK, kiota and the Graph models) and takes a few minutes; later runs reuse Go's")
+	fmt.Println("    build cache and take seconds.")
+	start := time.Now()
 	if err := sh(root, nil, "go", "build", "-trimpath", "-ldflags", "-X main.version="+version, "-o", bin, "."); err != nil {
 		return err
 	}
+	fmt.Printf("(built in %s)\n", time.Since(start).Round(100*time.Millisecond))
 
-	step("Starting the Graph emulator with examples/emulator/fixture.json")
+	step("Starting the Graph emulator (in this process) with examples/emulator/fixture.json")
 	fixture, err := emulator.LoadFixture(filepath.Join(root, "examples", "emulator", "fixture.json"))
 	if err != nil {
 		return err
@@ -104,7 +110,7 @@ func run() error {
 		return err
 	}
 	step("terraform apply: four assignments requested with adminAdd, one adopted with an import block")
-	start := time.Now()
+	start = time.Now()
 	if err := sh(work, env, "terraform", "apply", "-input=false", "-auto-approve", "-no-color"); err != nil {
 		return err
 	}
