@@ -26,11 +26,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -43,8 +45,11 @@ func main() {
 	full := flag.Bool("full", false, "run every step of every job whose tools are here, not only the cheap ones")
 	dir := flag.String("C", ".", "the repository root")
 	flag.Parse()
-	r := &replay{root: *dir, full: *full, out: os.Stdout}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	r := &replay{ctx: ctx, root: *dir, full: *full, out: os.Stdout}
 	ok, err := r.run()
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "workflows:", err)
 		os.Exit(1)
@@ -55,6 +60,7 @@ func main() {
 }
 
 type replay struct {
+	ctx  context.Context // ends the step that runs (Ctrl-C)
 	root string
 	full bool
 	out  io.Writer
@@ -80,6 +86,9 @@ func (r *replay) run() (bool, error) {
 		return false, err
 	}
 	r.root = root
+	if r.ctx == nil {
+		r.ctx = context.Background()
+	}
 	r.ran = map[string]bool{}
 	r.counts = map[string]int{}
 	defer func() {
@@ -283,7 +292,7 @@ var (
 // check runs the checks that need no execution; false when one failed.
 func (r *replay) check(j job, s step, label string) bool {
 	ok := true
-	cmd := exec.Command("bash", "-n")
+	cmd := exec.CommandContext(r.ctx, "bash", "-n")
 	cmd.Stdin = strings.NewReader(s.Run)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		r.fail("%s %s: the script does not parse: %s", j.Title(), label, strings.TrimSpace(string(out)))
@@ -378,7 +387,7 @@ func (r *replay) exec(s step, env map[string]string, path []string, tmp string) 
 			return err
 		}
 	}
-	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s.Run)
+	cmd := exec.CommandContext(r.ctx, "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s.Run)
 	cmd.Dir = filepath.Join(r.root, s.WorkingDir)
 	cmd.Env = os.Environ()
 	vars := map[string]string{"RUNNER_TEMP": tmp, "GITHUB_ENV": ghEnv, "GITHUB_WORKSPACE": r.root, "CI": "true"}
