@@ -4,6 +4,7 @@
 //
 //	go run ./internal/cmd/workflows         # cheap mode (make workflows; make test runs it)
 //	go run ./internal/cmd/workflows -full   # full mode (make workflows-full)
+//	go run ./internal/cmd/workflows -full -job test/lint   # one job
 //
 // For every job and every combination of its matrix it resolves the uses:
 // steps: actions/checkout is the working tree; actions/setup-go must find
@@ -44,10 +45,11 @@ import (
 func main() {
 	full := flag.Bool("full", false, "run every step of every job whose tools are here, not only the cheap ones")
 	dir := flag.String("C", ".", "the repository root")
+	only := flag.String("job", "", "replay only the jobs whose name (workflow/job, as printed) starts with this")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r := &replay{ctx: ctx, root: *dir, full: *full, out: os.Stdout}
+	r := &replay{ctx: ctx, root: *dir, full: *full, only: *only, out: os.Stdout}
 	ok, err := r.run()
 	stop()
 	if err != nil {
@@ -63,6 +65,7 @@ type replay struct {
 	ctx  context.Context // ends the step that runs (Ctrl-C)
 	root string
 	full bool
+	only string // a prefix of the job titles to replay
 	out  io.Writer
 
 	makeTargets map[string]bool
@@ -119,7 +122,9 @@ func (r *replay) run() (bool, error) {
 	// secrets or variables last.
 	sort.SliceStable(jobs, func(a, b int) bool { return len(jobs[a].Needs) == 0 && len(jobs[b].Needs) > 0 })
 	for _, j := range jobs {
-		r.replayJob(j, tools)
+		if strings.HasPrefix(j.Title(), r.only) {
+			r.replayJob(j, tools)
+		}
 	}
 	r.printf("\nsummary: %d steps ran and passed, %d failed, %d only checked, %d not run (tool missing)\n",
 		r.counts["ran"], r.counts["failed"], r.counts["checked"], r.counts["missing"])
