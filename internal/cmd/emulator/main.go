@@ -1,6 +1,6 @@
 // Command emulator runs the local Microsoft Graph entitlement-management
 // emulator in the foreground on a loopback address. It is released beside
-// the provider (terraform-provider-entitlement-emulator_<version>_<os>_<arch>.zip)
+// the provider (entitlement-emulator_<version>_<os>_<arch>.zip)
 // with the shipped fixture (examples/emulator/fixture.json) built in, so it
 // runs from any folder.
 //
@@ -60,7 +60,7 @@ func main() {
 		os.Exit(2)
 	}
 	if *showVersion {
-		fmt.Println("terraform-provider-entitlement-emulator", version)
+		fmt.Println("entitlement-emulator", version)
 		return
 	}
 	if err := run(*addr, *fix); err != nil {
