@@ -117,6 +117,9 @@ type exampleCase struct {
 	// place of an application's (a signed-in user, for requests a person
 	// makes for themselves).
 	token func(t *testing.T, srv *emulator.Server) string
+	// settle, if set, says why the plan after the first apply only
+	// destroys (forgets) records: a second apply makes it empty.
+	settle string
 }
 
 // Signed-in people of the shipped fixture, for the examples that a person
@@ -137,6 +140,10 @@ var exampleSetup = map[string]func(*exampleCase){
 	"resources/entitlement_access_package_assignment_request/resource.tf": func(c *exampleCase) {
 		// "Run under a person's delegated login": Grace requests for herself and for Bob, her direct report.
 		c.token = signedIn(fixtureGrace, "Grace Okafor")
+	},
+	"resources/entitlement_access_package_assignment_request_reprocess/resource.tf": func(c *exampleCase) {
+		// Its comment says so: once the failed requests are delivered, the next apply only forgets their records.
+		c.settle = "the plan after the first apply only forgets the reprocessed records, as the example says; empty after the second"
 	},
 }
 
@@ -182,28 +189,30 @@ func discoverExamples(t *testing.T, root string) []exampleCase {
 		rel, _ := filepath.Rel(root, f)
 		add(exampleCase{name: strings.TrimPrefix(filepath.ToSlash(rel), "examples/"), files: []string{rel}, kind: kindConfig})
 	}
-	dirs, err := os.ReadDir(filepath.Join(root, "examples"))
-	must(t, err)
-	for _, d := range dirs {
-		switch d.Name() {
-		case "resources", "data-sources", "actions", "list-resources", "provider", "emulator":
-			continue
+	// Every other folder under examples/ that holds configuration files is
+	// an example of its own (the emulator's fixture folder holds none).
+	err = filepath.WalkDir(filepath.Join(root, "examples"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
 		}
-		if !d.IsDir() {
-			continue
+		rel, _ := filepath.Rel(root, path)
+		switch filepath.ToSlash(rel) {
+		case "examples/resources", "examples/data-sources", "examples/actions", "examples/list-resources", "examples/provider":
+			return filepath.SkipDir
 		}
-		tfs, err := filepath.Glob(filepath.Join(root, "examples", d.Name(), "*.tf"))
-		must(t, err)
-		if len(tfs) == 0 {
-			continue
+		tfs, err := filepath.Glob(filepath.Join(path, "*.tf"))
+		if err != nil || len(tfs) == 0 {
+			return err
 		}
-		c := exampleCase{name: d.Name() + "/", kind: kindConfig}
+		c := exampleCase{name: strings.TrimPrefix(filepath.ToSlash(rel), "examples/") + "/", kind: kindConfig}
 		for _, f := range tfs {
-			rel, _ := filepath.Rel(root, f)
-			c.files = append(c.files, rel)
+			r, _ := filepath.Rel(root, f)
+			c.files = append(c.files, r)
 		}
 		add(c)
-	}
+		return nil
+	})
+	must(t, err)
 	if len(out) < 20 {
 		t.Fatalf("found %d examples: the layout of examples/ changed", len(out))
 	}
@@ -270,7 +279,7 @@ func buildProviderMirror(t *testing.T, root string) string {
 	mirror := filepath.Join(dir, "mirror")
 	bin := filepath.Join(mirror, providerHost(), "accessgov", "entitlement", version, runtime.GOOS+"_"+runtime.GOARCH,
 		"terraform-provider-entitlement_v"+version)
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version="+version, "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+version, "-o", bin, ".")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the provider: %v\n%s", err, out)
@@ -352,6 +361,7 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 		token = c.token(t, srv)
 	}
 	r := &copiedRun{t: t, cli: cli, dir: t.TempDir(), env: exampleEnv(rc, url, token), srv: srv}
+	note := ""
 	for _, f := range c.files {
 		src, err := os.ReadFile(filepath.Join(root, f))
 		must(t, err)
@@ -361,8 +371,24 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 	case kindConfig:
 		r.run(0, "init", "-input=false")
 		r.run(0, "apply", "-input=false", "-auto-approve")
+		if c.settle != "" {
+			out, code := r.runCode("plan", "-input=false", "-detailed-exitcode")
+			if code != 2 || !regexp.MustCompile(`Plan: 0 to add, 0 to change, [1-9]\d* to destroy`).MatchString(out) {
+				t.Fatalf("the plan after the first apply (exit %d) is not the forgetting the example describes:\n%s", code, out)
+			}
+			r.run(0, "apply", "-input=false", "-auto-approve")
+			note = c.settle
+		}
 		r.emptyPlan()
 		r.run(0, "destroy", "-input=false", "-auto-approve")
+		if !regexp.MustCompile(`(?m)^\s*(resource|data|import)\s`).MatchString(r.config()) {
+			// A provider block alone: nothing to read or change, but the
+			// provider is configured (its token checked against Graph).
+			if n := r.graphCalls(); n == 0 {
+				t.Fatal("the provider was never configured: no Graph call reached the emulator")
+			}
+			note = "provider block alone: configured and its token checked by Graph; credential settings not exercised (ENTITLEMENT_ACCESS_TOKEN takes precedence)"
+		}
 	case kindImportBlock:
 		r.run(0, "init", "-input=false")
 		r.run(0, "plan", "-input=false", "-generate-config-out=generated.tf")
@@ -372,6 +398,10 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 	case kindImportSh:
 		r.importCommands(filepath.Join(root, c.files[0]))
 	case kindQuery:
+		// A .tfquery.hcl cannot hold required_providers: it runs in a
+		// directory whose configuration has them, as the docs' own pages do.
+		must(t, os.WriteFile(filepath.Join(r.dir, "versions.tf"), []byte(versionsTF), 0o644))
+		note = "with a versions.tf that declares the provider"
 		r.run(0, "init", "-input=false")
 		out := r.run(0, "query", "-input=false")
 		if !strings.Contains(out, "entitlement_access_package_assignment") {
@@ -393,7 +423,39 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 			r.run(0, "apply", "-input=false", "-auto-approve", "-invoke=action."+a[1]+"."+a[2])
 		}
 	}
-	return c.kind + ": " + strings.Join(r.ran, ", ")
+	what := c.kind + ": " + strings.Join(r.ran, ", ")
+	if note != "" {
+		what += " (" + note + ")"
+	}
+	return what
+}
+
+const versionsTF = `terraform {
+  required_providers {
+    entitlement = { source = "accessgov/entitlement" }
+  }
+}
+`
+
+// config is the example's configuration, all files together.
+func (r *copiedRun) config() string {
+	var b strings.Builder
+	files, _ := filepath.Glob(filepath.Join(r.dir, "*.tf"))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		must(r.t, err)
+		b.Write(src)
+	}
+	return b.String()
+}
+
+// graphCalls counts the Graph calls the emulator answered.
+func (r *copiedRun) graphCalls() int {
+	n := 0
+	for _, m := range r.srv.Metrics() {
+		n += m.Requests
+	}
+	return n
 }
 
 // emptyPlan runs plan -detailed-exitcode and fails unless it is empty.
@@ -433,12 +495,7 @@ func (r *copiedRun) importCommands(path string) {
 	if len(lines) == 0 {
 		r.t.Fatalf("%s has no terraform import command", path)
 	}
-	must(r.t, os.WriteFile(filepath.Join(r.dir, "versions.tf"), []byte(`terraform {
-  required_providers {
-    entitlement = { source = "accessgov/entitlement" }
-  }
-}
-`), 0o644))
+	must(r.t, os.WriteFile(filepath.Join(r.dir, "versions.tf"), []byte(versionsTF), 0o644))
 	r.run(0, "init", "-input=false")
 	for i, l := range lines {
 		addr, id := l[0], l[1]
