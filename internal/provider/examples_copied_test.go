@@ -381,13 +381,11 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 		}
 		r.emptyPlan()
 		r.run(0, "destroy", "-input=false", "-auto-approve")
-		if !regexp.MustCompile(`(?m)^\s*(resource|data|import)\s`).MatchString(r.config()) {
-			// A provider block alone: nothing to read or change, but the
-			// provider is configured (its token checked against Graph).
-			if n := r.graphCalls(); n == 0 {
-				t.Fatal("the provider was never configured: no Graph call reached the emulator")
-			}
-			note = "provider block alone: configured and its token checked by Graph; credential settings not exercised (ENTITLEMENT_ACCESS_TOKEN takes precedence)"
+		if !regexp.MustCompile(`(?m)^\s*(resource|data|import|list|action)\s`).MatchString(r.config()) {
+			// A provider block alone: the CLI validates it (the provider's
+			// ValidateProviderConfig) but configures no provider that nothing
+			// uses, so its credential settings are not exercised.
+			note = fmt.Sprintf("provider block alone: validated by the provider; not configured, as nothing uses it (%d Graph calls)", r.graphCalls())
 		}
 	case kindImportBlock:
 		r.run(0, "init", "-input=false")
