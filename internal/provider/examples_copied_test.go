@@ -390,7 +390,7 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 	case kindImportBlock:
 		r.run(0, "init", "-input=false")
 		r.run(0, "plan", "-input=false", "-generate-config-out=generated.tf")
-		r.run(0, "apply", "-input=false", "-auto-approve")
+		note = r.imported(r.run(0, "apply", "-input=false", "-auto-approve"))
 		r.emptyPlan()
 		r.run(0, "destroy", "-input=false", "-auto-approve")
 	case kindImportSh:
@@ -401,12 +401,12 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 		must(t, os.WriteFile(filepath.Join(r.dir, "versions.tf"), []byte(versionsTF), 0o644))
 		note = "with a versions.tf that declares the provider"
 		r.run(0, "init", "-input=false")
-		out := r.run(0, "query", "-input=false")
+		out := r.run(0, "query")
 		if !strings.Contains(out, "entitlement_access_package_assignment") {
 			t.Fatalf("query listed nothing:\n%s", out)
 		}
-		r.run(0, "query", "-input=false", "-generate-config-out=generated.tf")
-		r.run(0, "apply", "-input=false", "-auto-approve")
+		r.run(0, "query", "-generate-config-out=generated.tf")
+		note += "; " + r.imported(r.run(0, "apply", "-input=false", "-auto-approve"))
 		r.emptyPlan()
 		r.run(0, "destroy", "-input=false", "-auto-approve")
 	case kindAction:
@@ -416,10 +416,25 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 		if len(actions) == 0 {
 			t.Fatal("no action block")
 		}
+		// The request the action names must move: a failed delivery is
+		// delivered, a request waiting for its callback goes on.
+		m := regexp.MustCompile(`request_id\s*=\s*"([0-9a-f-]{36})"`).FindStringSubmatch(string(src))
+		if m == nil {
+			t.Fatal("no request_id in the action")
+		}
+		before := requestByID(srv, m[1])
+		if before.ID == "" {
+			t.Fatalf("the fixture has no request %s", m[1])
+		}
 		r.run(0, "init", "-input=false")
 		for _, a := range actions {
 			r.run(0, "apply", "-input=false", "-auto-approve", "-invoke=action."+a[1]+"."+a[2])
 		}
+		after := requestByID(srv, m[1])
+		if after.State+after.Status == before.State+before.Status {
+			t.Fatalf("request %s is still %s (%s) after the action", m[1], after.State, after.Status)
+		}
+		note = fmt.Sprintf("request %s: %s (%s) -> %s (%s)", m[1][:8], before.State, before.Status, after.State, after.Status)
 	}
 	what := c.kind + ": " + strings.Join(r.ran, ", ")
 	if note != "" {
@@ -454,6 +469,18 @@ func (r *copiedRun) graphCalls() int {
 		n += m.Requests
 	}
 	return n
+}
+
+var importedRE = regexp.MustCompile(`Resources: ([1-9]\d*) imported`)
+
+// imported checks that an apply imported something, and says how much.
+func (r *copiedRun) imported(apply string) string {
+	r.t.Helper()
+	m := importedRE.FindStringSubmatch(apply)
+	if m == nil {
+		r.t.Fatalf("the apply imported nothing:\n%s", apply)
+	}
+	return m[1] + " imported"
 }
 
 // emptyPlan runs plan -detailed-exitcode and fails unless it is empty.
