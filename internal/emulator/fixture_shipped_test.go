@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
@@ -60,5 +61,52 @@ func TestShippedFixture(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("after a reset, %d failed deliveries, want 1", n)
+	}
+}
+
+// A fixture's fixed ids must be GUIDs and unused.
+func TestFixtureFixedIDsChecked(t *testing.T) {
+	base := func() *emulator.Fixture {
+		return &emulator.Fixture{
+			Users:          []map[string]any{{"id": "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e01", "displayName": "Alice", "userPrincipalName": "alice@contoso.test"}},
+			Catalogs:       []map[string]any{{"id": "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d701", "displayName": "Sales"}},
+			AccessPackages: []map[string]any{{"id": "a914b616-e04e-476b-aa37-91038f0b165b", "displayName": "CRM", "catalog": map[string]any{"id": "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d701"}}},
+			AssignmentPolicies: []map[string]any{{"id": "2264bf65-76ba-417b-a27d-54d291f0cbc8", "displayName": "Direct",
+				"accessPackage": map[string]any{"id": "a914b616-e04e-476b-aa37-91038f0b165b"}, "allowedTargetScope": "notSpecified", "expiration": map[string]any{"type": "noExpiration"}}},
+		}
+	}
+	add := func(id, asg string) map[string]any {
+		a := map[string]any{"targetId": "5f0e8d1c-3b6a-4d2e-9c71-1a2b3c4d5e01", "assignmentPolicyId": "2264bf65-76ba-417b-a27d-54d291f0cbc8", "accessPackageId": "a914b616-e04e-476b-aa37-91038f0b165b"}
+		if asg != "" {
+			a["id"] = asg
+		}
+		r := map[string]any{"requestType": "adminAdd", "assignment": a}
+		if id != "" {
+			r["id"] = id
+		}
+		return r
+	}
+	for want, reqs := range map[string][]map[string]any{
+		`the id "not-a-guid" is not a GUID`: {add("not-a-guid", "")},
+		`the id "nope" is not a GUID`:       {add("", "nope")},
+		"the id 1c9d7e3a-5b2f-4d86-a041-7e3b9c2d6f18 is taken": {add("1c9d7e3a-5b2f-4d86-a041-7e3b9c2d6f18", "0e3f4c1a-6a6b-4d7e-9f10-3c2b1a0d9e8f"),
+			{"id": "1c9d7e3a-5b2f-4d86-a041-7e3b9c2d6f18", "requestType": "adminRemove", "assignment": map[string]any{"id": "0e3f4c1a-6a6b-4d7e-9f10-3c2b1a0d9e8f"}}},
+	} {
+		f := base()
+		f.AssignmentRequests = reqs
+		if _, err := emulator.New(emulator.Options{Fixture: f}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error with %q, got %v", want, err)
+		}
+	}
+	// An adminRemove names the assignment it removes: its assignment.id is kept.
+	f := base()
+	f.AssignmentRequests = []map[string]any{add("", "0e3f4c1a-6a6b-4d7e-9f10-3c2b1a0d9e8f"),
+		{"requestType": "adminRemove", "assignment": map[string]any{"id": "0e3f4c1a-6a6b-4d7e-9f10-3c2b1a0d9e8f"}}}
+	srv, err := emulator.New(emulator.Options{Fixture: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := srv.Assignment("0e3f4c1a-6a6b-4d7e-9f10-3c2b1a0d9e8f"); !ok || a.State != "expired" {
+		t.Fatalf("the removed assignment: %+v, %v", a, ok)
 	}
 }
