@@ -175,7 +175,7 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		resp.Diagnostics.AddAttributeError(path.Root("max_concurrent_requests"), "Invalid max_concurrent_requests", err.Error())
 		return
 	}
-	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport, Log: logGraph, Concurrency: concurrency}
+	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport, Log: logGraph, Concurrency: concurrency, Trace: graphTracer()}
 	method := "access token"
 	if tok := setting(cfg.AccessToken, "ENTITLEMENT_ACCESS_TOKEN"); tok != "" {
 		gc.StaticToken = tok
