@@ -257,6 +257,7 @@ func (p *entitlementProvider) DataSources(_ context.Context) []func() datasource
 	return []func() datasource.DataSource{
 		NewAccessPackageAssignmentRequestDataSource, NewAccessPackageAssignmentRequestsDataSource,
 		NewAccessPackageAssignmentDataSource, NewAccessPackageAssignmentsDataSource,
+		NewAccessPackageDataSource, NewAssignmentPolicyDataSource,
 	}
 }
 
