@@ -748,7 +748,7 @@ type Policy struct {
 	// SelfAddAllowed says whether the people in scope may request it
 	// themselves (requestorSettings.enableTargetsToSelfAddAccess).
 	SelfAddAllowed bool
-	Questions       []Question
+	Questions      []Question
 	// Expiration is the policy's expiration (type, end or duration), nil
 	// when Graph gives none.
 	Expiration            *Schedule

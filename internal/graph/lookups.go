@@ -70,7 +70,9 @@ func (c *Client) FindAccessPackages(ctx context.Context, name string) ([]Named, 
 		},
 		func(ctx context.Context, link string) (models.AccessPackageCollectionResponseable, error) {
 			return c.em.AccessPackages().WithUrl(link).Get(ctx, nil)
-		}, func(p models.AccessPackageable) Named { return Named{ID: str(p.GetId()), DisplayName: str(p.GetDisplayName())} })
+		}, func(p models.AccessPackageable) Named {
+			return Named{ID: str(p.GetId()), DisplayName: str(p.GetDisplayName())}
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +89,9 @@ func (c *Client) FindCatalogs(ctx context.Context, name string) ([]Named, error)
 		},
 		func(ctx context.Context, link string) (models.AccessPackageCatalogCollectionResponseable, error) {
 			return c.em.Catalogs().WithUrl(link).Get(ctx, nil)
-		}, func(p models.AccessPackageCatalogable) Named { return Named{ID: str(p.GetId()), DisplayName: str(p.GetDisplayName())} })
+		}, func(p models.AccessPackageCatalogable) Named {
+			return Named{ID: str(p.GetId()), DisplayName: str(p.GetDisplayName())}
+		})
 	if err != nil {
 		return nil, err
 	}

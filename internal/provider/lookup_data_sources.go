@@ -69,7 +69,9 @@ func (d *assignmentPolicyDataSource) Schema(ctx context.Context, _ datasource.Sc
 	computed := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
-	flag := func(desc string) schema.BoolAttribute { return schema.BoolAttribute{Computed: true, MarkdownDescription: desc} }
+	flag := func(desc string) schema.BoolAttribute {
+		return schema.BoolAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Finds an access package's assignment policy by its display name, so that a configuration does not copy policy ids by hand: " +
 			"its id, and what a request under it needs (expiration, whether a custom schedule is allowed, its questions). " +
