@@ -77,6 +77,10 @@ var Queries = map[string]QueryRule{
 		Select:  true,
 		Page:    "List catalogs (entitlementmanagement-list-catalogs: $filter and $select; the example $filter=displayName eq 'Marketing')",
 	},
+	"GET /groups/{id}/members": {
+		Select: true,
+		Page:   "List group members (group-list-members: $filter, $count, $select, $search, $top and $expand; the provider sends $select=id)",
+	},
 	"GET /assignmentPolicies": {
 		Filters: map[string][]string{"displayname": {"eq"}},
 		Select:  true,
