@@ -22,7 +22,9 @@ func (c *Client) IncompatiblePackages(ctx context.Context, pkgID string) ([]Name
 		func(ctx context.Context) (models.AccessPackageCollectionResponseable, error) { return b.Get(ctx, nil) },
 		func(ctx context.Context, link string) (models.AccessPackageCollectionResponseable, error) {
 			return b.WithUrl(link).Get(ctx, nil)
-		}, func(p models.AccessPackageable) Named { return Named{ID: str(p.GetId()), DisplayName: str(p.GetDisplayName())} })
+		}, func(p models.AccessPackageable) Named {
+			return Named{ID: str(p.GetId()), DisplayName: str(p.GetDisplayName())}
+		})
 }
 
 // IncompatibleGroups lists the groups whose members are ineligible to be
@@ -59,6 +61,8 @@ func (c *Client) GroupMembers(ctx context.Context, groupID string) ([]string, er
 	}
 	first := c.base + "/groups/" + url.PathEscape(groupID) + "/members?%24select=id"
 	return listEvery(ctx, c, "members of group "+groupID,
-		func(ctx context.Context) (models.DirectoryObjectCollectionResponseable, error) { return get(ctx, first) },
+		func(ctx context.Context) (models.DirectoryObjectCollectionResponseable, error) {
+			return get(ctx, first)
+		},
 		get, func(o models.DirectoryObjectable) string { return str(o.GetId()) })
 }
