@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -104,15 +105,32 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			"graph_path":              req.URL.EscapedPath(),
 			"graph_client_request_id": req.Header.Get("client-request-id"),
 			"graph_request_headers":   maskHeaders(req.Header),
-			"graph_request_body":      MaskSecrets(string(reqBody)),
+			"graph_request_body":      MaskSecrets(readable(reqBody, req.Header)),
 		}
 		if resp != nil {
 			tf["graph_response_headers"] = maskHeaders(resp.Header)
-			tf["graph_response_body"] = MaskSecrets(string(respBody))
+			tf["graph_response_body"] = MaskSecrets(readable(respBody, resp.Header))
 		}
 		t.tracer.Trace(ctx, "graph call bodies", tf)
 	}
 	return resp, err
+}
+
+// readable is a body as text: kiota gzips the bodies it sends
+// (Content-Encoding: gzip), which the trace shows decompressed.
+func readable(body []byte, h http.Header) string {
+	if strings.EqualFold(h.Get("Content-Encoding"), "gzip") && len(body) > 0 {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return "(gzip body that does not decompress)"
+		}
+		b, err := io.ReadAll(io.LimitReader(zr, 1<<20))
+		if err != nil {
+			return "(gzip body that does not decompress)"
+		}
+		return string(b)
+	}
+	return string(body)
 }
 
 type errReader struct{ err error }

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
 	"strings"
@@ -100,5 +102,23 @@ func TestTraceOneLinePerCall(t *testing.T) {
 	if !strings.Contains(tf["graph_request_headers"].(string), "Authorization: Bearer ***") ||
 		!strings.Contains(tf["graph_response_body"].(string), `"state":"delivered"`) {
 		t.Errorf("trace line: %v", tf)
+	}
+}
+
+// A gzipped body (kiota compresses what it sends) is logged decompressed,
+// then masked.
+func TestTraceReadableGzip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(`{"requestType":"adminAdd","client_secret":"zs-1"}`))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := MaskSecrets(readable(buf.Bytes(), http.Header{"Content-Encoding": {"gzip"}}))
+	if !strings.Contains(got, `"requestType":"adminAdd"`) || strings.Contains(got, "zs-1") {
+		t.Fatalf("readable(gzip) = %q", got)
+	}
+	if got := readable([]byte("not gzip"), http.Header{"Content-Encoding": {"gzip"}}); !strings.Contains(got, "does not decompress") {
+		t.Fatalf("readable(bad gzip) = %q", got)
 	}
 }

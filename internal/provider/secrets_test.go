@@ -55,7 +55,7 @@ provider "entitlement" {
 	// line with its bodies.
 	logs, err := os.ReadFile(filepath.Join(logDir, "terraform.log"))
 	must(t, err)
-	var calls, posts, bodies int // posts: the adminAdd and, at destroy, the adminRemove
+	var calls, posts, bodies, adds int // posts: the adminAdd and, at destroy, the adminRemove
 	for _, line := range strings.Split(string(logs), "\n") {
 		switch {
 		case strings.Contains(line, "[DEBUG]") && strings.Contains(line, "graph call:"):
@@ -70,10 +70,14 @@ provider "entitlement" {
 			}
 		case strings.Contains(line, "[TRACE]") && strings.Contains(line, "graph call bodies:") && strings.Contains(line, "Authorization: Bearer ***"):
 			bodies++
+			// The request body, gzipped on the wire, reads as JSON.
+			if strings.Contains(line, `graph_request_body="{\"assignment\"`) && strings.Contains(line, `\"requestType\":\"adminAdd\"`) {
+				adds++
+			}
 		}
 	}
-	if calls < 3 || posts != 2 || bodies < calls {
-		t.Fatalf("%d graph call lines (%d POSTs answered 201), %d body lines with the token masked", calls, posts, bodies)
+	if calls < 3 || posts != 2 || bodies < calls || adds != 1 {
+		t.Fatalf("%d graph call lines (%d POSTs answered 201), %d body lines with the token masked, %d with the adminAdd's body", calls, posts, bodies, adds)
 	}
 	t.Logf("%d graph call lines, %d with bodies", calls, bodies)
 }

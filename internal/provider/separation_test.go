@@ -171,6 +171,23 @@ func TestAccSeparationOfDuties(t *testing.T) {
 		t.Fatalf("without the group permission: %s", out)
 	}
 
+	// A package that lists nothing incompatible: the check adds its two reads.
+	r4 := sodRun(t, srv, url, perPerson(pkgData, polDataDirect, uAlice, uCarol), true)
+	srv.ResetMetrics()
+	t.Setenv("ENTITLEMENT_SEPARATION_OF_DUTIES", "off")
+	r4.tf(0, "plan")
+	offAll, _ = calls(srv)
+	srv.ResetMetrics()
+	t.Setenv("ENTITLEMENT_SEPARATION_OF_DUTIES", "warn")
+	if out := r4.diagnostics(0, "plan"); strings.Contains(out, "Separation of duties") {
+		t.Fatalf("a package with nothing incompatible: %s", out)
+	}
+	warnAll, warnSoD = calls(srv, sodRoutes...)
+	t.Logf("Graph calls of a plan of 2 assignments to a package with nothing incompatible: %d with the check, %d without", warnAll, offAll)
+	if warnAll-offAll != 2 || warnSoD != 2 {
+		t.Fatalf("the check added %d calls (%d on its routes), want 2", warnAll-offAll, warnSoD)
+	}
+
 	// The authoritative resource: the targets it adds.
 	r3 := sodRun(t, srv, url, fmt.Sprintf(`
 resource "entitlement_access_package_assignments" "sales" {
