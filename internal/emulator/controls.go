@@ -16,12 +16,22 @@ const controlPrefix = "/_emulator/"
 // Fixture is a set of Graph objects to create at start, each in the shape of
 // the body of its documented create call. Ids may be fixed. Requests in
 // AssignmentRequests are posted as an application (adminAdd and so on), so a
-// fixture can hold assignments that already exist.
+// fixture can hold assignments that already exist. A fixture request may fix
+// its own id ("id") and, for an add, the id of the assignment it makes
+// ("assignment": {"id": ...}): Graph's create call takes neither, so the
+// loader takes them out of the body before posting it, and the request and
+// assignment are given those ids, so that examples can name them.
 type Fixture struct {
 	Users              []map[string]any `json:"users,omitempty"`
 	Catalogs           []map[string]any `json:"catalogs,omitempty"`
 	AccessPackages     []map[string]any `json:"accessPackages,omitempty"`
 	AssignmentPolicies []map[string]any `json:"assignmentPolicies,omitempty"`
+	// Behaviours are set before AssignmentRequests are posted (the same
+	// shape as the behaviours control): with them a fixture can hold a
+	// failed delivery (a behaviour with "delivery": "deliveryFailed" and
+	// "times": 1, so that a reprocess delivers). A fixture request on a
+	// policy with a custom extension waits for its callback without one.
+	Behaviours         []Behaviour      `json:"behaviours,omitempty"`
 	AssignmentRequests []map[string]any `json:"assignmentRequests,omitempty"`
 	// Groups are directory groups with their direct members:
 	// {"id", "displayName", "members": ["<user id>", …]} (the emulator's own
@@ -114,19 +124,75 @@ func (s *Server) loadFixtureLocked(f *Fixture) error {
 			return fmt.Errorf("fixture assignmentPolicies[%d]: %s", i, gerr.message)
 		}
 	}
+	if len(f.Behaviours) > 0 {
+		bs, err := checkBehaviours(f.Behaviours)
+		if err != nil {
+			return fmt.Errorf("fixture behaviours: %w", err)
+		}
+		s.behaviours = bs
+	}
 	// Fixture requests stand for what a tenant already holds: they complete
 	// at once, whatever the configured delays.
 	delays := [2]time.Duration{s.opts.ProcessingDelay, s.opts.DeliveryDelay}
 	s.opts.ProcessingDelay, s.opts.DeliveryDelay = 0, 0
 	defer func() { s.opts.ProcessingDelay, s.opts.DeliveryDelay = delays[0], delays[1] }()
 	for i, b := range f.AssignmentRequests {
-		raw, _ := json.Marshal(b)
-		c := &call{body: raw, identity: s.tokens[s.opts.Token], base: "http://emulator"}
+		body, reqID, asgID, err := fixedIDs(b)
+		if err != nil {
+			return fmt.Errorf("fixture assignmentRequests[%d]: %w", i, err)
+		}
+		if reqID != "" && s.st.requests[reqID] != nil {
+			return fmt.Errorf("fixture assignmentRequests[%d]: the id %s is taken", i, reqID)
+		}
+		if asgID != "" && s.st.assignments[asgID] != nil {
+			return fmt.Errorf("fixture assignmentRequests[%d]: the assignment id %s is taken", i, asgID)
+		}
+		raw, _ := json.Marshal(body)
+		c := &call{body: raw, identity: s.tokens[s.opts.Token], base: "http://emulator", fixedRequestID: reqID, fixedAssignmentID: asgID}
 		if _, gerr := s.postAssignmentRequest(c); gerr != nil {
 			return fmt.Errorf("fixture assignmentRequests[%d]: %s", i, gerr.message)
 		}
+		// Each request reaches its state before the next is posted, so a
+		// behaviour with times is used by the request it was written for.
+		s.advance(s.now())
 	}
 	s.advance(s.now())
+	return nil
+}
+
+// fixedIDs takes a fixture request's own id and its assignment's id out of
+// a copy of its body.
+func fixedIDs(b map[string]any) (map[string]any, string, string, error) {
+	body := make(map[string]any, len(b))
+	for k, v := range b {
+		body[k] = v
+	}
+	reqID := lower(str(body, "id"))
+	delete(body, "id")
+	var asgID string
+	if asg, ok := body["assignment"].(map[string]any); ok && has(asg, "id") {
+		rt := lower(str(body, "requestType"))
+		if rt != "adminadd" && rt != "useradd" {
+			// An update or a removal names the assignment it changes: keep it.
+			return body, reqID, "", checkFixedIDs(reqID, "")
+		}
+		cp := make(map[string]any, len(asg))
+		for k, v := range asg {
+			cp[k] = v
+		}
+		asgID = lower(str(cp, "id"))
+		delete(cp, "id")
+		body["assignment"] = cp
+	}
+	return body, reqID, asgID, checkFixedIDs(reqID, asgID)
+}
+
+func checkFixedIDs(ids ...string) error {
+	for _, id := range ids {
+		if id != "" && !isGUID(id) {
+			return fmt.Errorf("the id %q is not a GUID", id)
+		}
+	}
 	return nil
 }
 

@@ -213,6 +213,9 @@ type call struct {
 	base     string // scheme://host of this emulator, for @odata.nextLink
 	requestID,
 	clientRequestID string
+	// fixedRequestID and fixedAssignmentID are the ids a fixture request
+	// gives itself and the assignment it makes (empty: new ones).
+	fixedRequestID, fixedAssignmentID string
 }
 
 // response is what a handler answers; body is JSON-encoded unless text is set.

@@ -312,39 +312,48 @@ type Callback struct {
 
 // SetBehaviours replaces the behaviours.
 func (s *Server) SetBehaviours(bs []Behaviour) error {
+	out, err := checkBehaviours(bs)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.behaviours = out
+	s.mu.Unlock()
+	return nil
+}
+
+// checkBehaviours validates behaviours and returns fresh copies of them.
+func checkBehaviours(bs []Behaviour) ([]*Behaviour, error) {
 	out := make([]*Behaviour, 0, len(bs))
 	for i := range bs {
 		b := bs[i]
 		switch b.Delivery {
 		case "", "delivered", "deliveryFailed", "partiallyDelivered", "stuck":
 		default:
-			return fmt.Errorf("behaviour delivery %q: use delivered, deliveryFailed, partiallyDelivered or stuck", b.Delivery)
+			return nil, fmt.Errorf("behaviour delivery %q: use delivered, deliveryFailed, partiallyDelivered or stuck", b.Delivery)
 		}
 		if b.Callback != nil {
 			switch b.Callback.State {
 			case "", "denied", "canceled":
 			default:
-				return fmt.Errorf("behaviour callback state %q: use \"\", denied or canceled", b.Callback.State)
+				return nil, fmt.Errorf("behaviour callback state %q: use \"\", denied or canceled", b.Callback.State)
 			}
 			if err := checkDelay("behaviour callback after", b.Callback.After.D, maxDelay); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if b.DeliveryDelay != nil {
 			if err := checkDelay("behaviour delivery delay", b.DeliveryDelay.D, maxDelay); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if b.Times < 0 {
-			return fmt.Errorf("behaviour times %d is negative", b.Times)
+			return nil, fmt.Errorf("behaviour times %d is negative", b.Times)
 		}
 		b.used = 0
 		out = append(out, &b)
 	}
-	s.mu.Lock()
-	s.behaviours = out
-	s.mu.Unlock()
-	return nil
+	return out, nil
 }
 
 func (s *Server) behaviourFor(r *request, forDelivery bool) *Behaviour {

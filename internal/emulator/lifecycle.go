@@ -180,7 +180,7 @@ func (s *Server) startDelivering(r *request, at time.Time) {
 	if isAdd(r) {
 		a := s.st.assignments[r.assignmentID]
 		if a == nil {
-			a = &assignment{id: newID(), packageID: r.packageID, policyID: r.policyID, targetID: r.targetID,
+			a = &assignment{id: firstNonEmpty(r.fixedAssignmentID, newID()), packageID: r.packageID, policyID: r.policyID, targetID: r.targetID,
 				created: at, visibleAt: at.Add(s.lag), answers: r.answers}
 			s.st.assignments[a.id] = a
 			s.st.asgOrder = append(s.st.asgOrder, a.id)

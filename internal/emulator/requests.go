@@ -65,7 +65,7 @@ func (s *Server) postAssignmentRequest(c *call) (*response, *graphError) {
 	}
 	rawAnswers, _ := findKey(body, "answers").([]any)
 
-	r := &request{id: newID(), requestType: rt, created: s.now(), justification: just, schedule: sch}
+	r := &request{id: firstNonEmpty(c.fixedRequestID, newID()), requestType: rt, created: s.now(), justification: just, schedule: sch, fixedAssignmentID: c.fixedAssignmentID}
 	r.visibleAt = r.created.Add(s.lag)
 	if gerr := normaliseSchedule(r); gerr != nil {
 		return nil, gerr

@@ -122,6 +122,8 @@ type request struct {
 	waitingStage string    // the custom-extension stage the request waits at
 	callbackAt   time.Time // when an automatic callback (behaviour) answers
 	callbackWith string    // the state that automatic callback sets ("" to proceed)
+	// fixedAssignmentID is the id a fixture gives the assignment an add makes.
+	fixedAssignmentID string
 }
 
 type assignment struct {

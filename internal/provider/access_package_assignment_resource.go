@@ -688,6 +688,10 @@ func (r *accessPackageAssignmentResource) planRetry(ctx context.Context, prior a
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, retryKey, []byte("true"))...)
+		if prior.RequestID.ValueString() == "" {
+			// Imported: the apply records the request it reprocesses.
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("request_id"), types.StringUnknown())...)
+		}
 		resp.Diagnostics.AddWarning("Failed delivery to retry", fmt.Sprintf("Assignment %s is %s in Graph. The apply will retry its delivery; its request could not be read now: %v", prior.ID.ValueString(), prior.State.ValueString(), err))
 		return
 	}
@@ -695,6 +699,9 @@ func (r *accessPackageAssignmentResource) planRetry(ctx context.Context, prior a
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, retryKey, []byte("true"))...)
+		// The apply records the request it reprocesses (for an imported
+		// assignment, whose request_id is empty, the one that made it).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("request_id"), types.StringValue(q.ID))...)
 		resp.Diagnostics.AddWarning("Failed delivery will be retried",
 			fmt.Sprintf("Assignment %s is %s in Graph. This apply reprocesses its request %s, which retries the delivery in place (the assignment and any access already delivered stay).", prior.ID.ValueString(), prior.State.ValueString(), q.ID))
 		return

@@ -56,14 +56,14 @@ func TestAccExample_migrateToAuthoritative(t *testing.T) {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
 	srv, url := exampleEmulator(t, true)
-	r := newExampleRun(t, srv, url, "examples/manage-who-holds-a-package/per-person.tf")
+	r := newExampleRun(t, srv, url, "examples/manage-who-holds-a-package/before/per-person.tf")
 	r.tf(0, "init", "-input=false")
 	r.tf(0, "apply", "-input=false", "-auto-approve")
 	if live := liveUnder(srv); !live[exAlice] || !live[exBob] || !live[exDmitri] || len(live) != 3 {
 		t.Fatalf("after the per-person apply: %v", live)
 	}
-	must(t, os.Remove(filepath.Join(r.dir, "examples_manage-who-holds-a-package_per-person.tf")))
-	src, err := os.ReadFile("../../examples/manage-who-holds-a-package/authoritative.tf")
+	must(t, os.Remove(filepath.Join(r.dir, "examples_manage-who-holds-a-package_before_per-person.tf")))
+	src, err := os.ReadFile("../../examples/manage-who-holds-a-package/after/authoritative.tf")
 	must(t, err)
 	must(t, os.WriteFile(filepath.Join(r.dir, "authoritative.tf"), src, 0o644))
 	srv.ResetMetrics()

@@ -12,7 +12,7 @@ terraform {
 }
 
 import {
-  to = entitlement_access_package_assignment.alice_sales
+  to = entitlement_access_package_assignment.dmitri_sales
   identity = {
     id = "0e3f4c1a-6a6b-4d7e-9f10-3c2b1a0d9e8f"
   }

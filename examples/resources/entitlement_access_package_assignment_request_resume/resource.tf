@@ -11,6 +11,11 @@ terraform {
   }
 }
 
+locals {
+  # The custom extension (a Logic App) that checks a requestor's other access.
+  sod_check_extension = "d3a8f1c6-2e4b-4c7d-9a05-8b1e6f3c2d90"
+}
+
 data "entitlement_access_package_assignment_request" "stuck" {
   id = "7a6ab703-0780-4b37-8445-81f679b2d75c"
 }
@@ -20,7 +25,8 @@ resource "entitlement_access_package_assignment_request_resume" "sod_ok" {
   source     = "Contoso.SodCheckProcess"
   stage      = "assignmentRequestCreated"
 
-  custom_extension_stage_instance_id     = one([for c in data.entitlement_access_package_assignment_request.stuck.custom_extension_callout_instances : c.id if c.status == "waitingForCallback"])
+  # The callout of the separation-of-duties extension (its id stays after the callback, so the next plan is empty).
+  custom_extension_stage_instance_id     = one([for c in data.entitlement_access_package_assignment_request.stuck.custom_extension_callout_instances : c.id if c.custom_extension_id == local.sod_check_extension])
   custom_extension_stage_instance_detail = "Reviewed in PR #42: no conflicting access"
 }
 

@@ -1,5 +1,15 @@
 # Before: one resource per person.
 
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 variable "sales_team" {
   type = set(string)
   default = [

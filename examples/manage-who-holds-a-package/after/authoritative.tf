@@ -1,6 +1,18 @@
 # After: one authoritative resource for the package and policy. Applied
 # once, this file forgets the per-person resources without removing any
-# access, and imports what the package holds.
+# access, and imports what the package holds. It replaces per-person.tf in
+# the same directory (and state); on its own, it adopts the package's
+# assignments under the policy and adds whom the roster lists.
+
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    entitlement = {
+      source  = "accessgov/entitlement"
+      version = ">= 0.1.0"
+    }
+  }
+}
 
 variable "sales_team" {
   type = set(string)
