@@ -60,6 +60,27 @@ var Queries = map[string]QueryRule{
 		Page: "accessPackageAssignment: filterByCurrentUser (accesspackageassignment-filterbycurrentuser: a collection of " +
 			"accessPackageAssignment, paged) with the accessPackageAssignment resource page's $filter and $expand support of its properties",
 	},
+	"GET /accessPackages": {
+		Filters: map[string][]string{"displayname": {"eq"}},
+		Select:  true,
+		Page: "List accessPackages (entitlementmanagement-list-accesspackages: $select and $filter; the list holds every package the caller " +
+			"may read, across catalogs) and the accessPackage resource page (displayName: Supports $filter (eq, contains))",
+	},
+	"GET /accessPackages/{id}": {
+		Expand: []string{"catalog", "assignmentPolicies"},
+		Select: true,
+		Page: "Get accessPackage (accesspackage-get: $select, and $expand to retrieve relationships; \"to retrieve the access package " +
+			"assignment policies, add $expand=assignmentPolicies\"); catalog is a relationship on the accessPackage resource page",
+	},
+	"GET /catalogs": {
+		Filters: map[string][]string{"displayname": {"eq"}},
+		Select:  true,
+		Page:    "List catalogs (entitlementmanagement-list-catalogs: $filter and $select; the example $filter=displayName eq 'Marketing')",
+	},
+	"GET /groups/{id}/members": {
+		Select: true,
+		Page:   "List group members (group-list-members: $filter, $count, $select, $search, $top and $expand; the provider sends $select=id)",
+	},
 	"GET /assignmentPolicies": {
 		Filters: map[string][]string{"displayname": {"eq"}},
 		Select:  true,

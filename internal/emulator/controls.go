@@ -33,6 +33,12 @@ type Fixture struct {
 	// policy with a custom extension waits for its callback without one.
 	Behaviours         []Behaviour      `json:"behaviours,omitempty"`
 	AssignmentRequests []map[string]any `json:"assignmentRequests,omitempty"`
+	// Groups are directory groups with their direct members:
+	// {"id", "displayName", "members": ["<user id>", …]} (the emulator's own
+	// form; Graph has no such body). An access package may name groups and
+	// packages in "incompatibleGroups" and "incompatibleAccessPackages"
+	// ([{"id": …}], as the navigations read).
+	Groups []map[string]any `json:"groups,omitempty"`
 	// Applications are app registrations that the token endpoint knows.
 	Applications []Application `json:"applications,omitempty"`
 }
@@ -77,6 +83,46 @@ func (s *Server) loadFixtureLocked(f *Fixture) error {
 	for i, b := range f.AccessPackages {
 		if _, gerr := s.createPackage(b); gerr != nil {
 			return fmt.Errorf("fixture accessPackages[%d]: %s", i, gerr.message)
+		}
+	}
+	for i, b := range f.Groups {
+		var members []string
+		if list, ok := b["members"].([]any); ok {
+			for _, m := range list {
+				if id, ok := m.(string); ok {
+					members = append(members, id)
+				}
+			}
+		}
+		if err := s.addGroupLocked(str(b, "id"), str(b, "displayName"), members); err != nil {
+			return fmt.Errorf("fixture groups[%d]: %w", i, err)
+		}
+	}
+	for i, b := range f.AccessPackages {
+		p := s.st.packages[lower(str(b, "id"))]
+		for _, rel := range []struct {
+			key   string
+			known func(string) bool
+		}{
+			{"incompatibleAccessPackages", func(id string) bool { return s.st.packages[id] != nil }},
+			{"incompatibleGroups", func(id string) bool { return s.st.groups[id] != nil }},
+		} {
+			refs, _ := b[rel.key].([]any)
+			if len(refs) > 0 && p == nil {
+				return fmt.Errorf("fixture accessPackages[%d]: %s needs the package's id", i, rel.key)
+			}
+			for _, r := range refs {
+				m, _ := r.(map[string]any)
+				id := lower(str(m, "id"))
+				if !rel.known(id) {
+					return fmt.Errorf("fixture accessPackages[%d]: %s names %q, which the fixture does not hold", i, rel.key, id)
+				}
+				if rel.key == "incompatibleGroups" {
+					p.incompatibleGroups = append(p.incompatibleGroups, id)
+				} else {
+					p.incompatiblePkgs = append(p.incompatiblePkgs, id)
+				}
+			}
 		}
 	}
 	for i, b := range f.AssignmentPolicies {

@@ -211,6 +211,9 @@ func (s *Server) prepareAdd(c *call, r *request, asg map[string]any) *graphError
 		return invalidRequest("assignment.targetId (or assignment.target with objectId or email) is required for a %s request.", r.requestType)
 	}
 	r.targetID = subj.id
+	if gerr := s.incompatibility(pkg, subj); gerr != nil {
+		return gerr
+	}
 	if s.opts.AcceptDuplicates {
 		return nil
 	}

@@ -48,6 +48,7 @@ var routes = []route{
 	{"GET", "users", "GET /users", (*Server).listUsers, false},
 	{"POST", "users", "POST /users", (*Server).postUser, false},
 	{"GET", "users/{id}", "GET /users/{id}", (*Server).getUser, false},
+	{"GET", "groups/{id}/members", "GET /groups/{id}/members", (*Server).listGroupMembers, false},
 
 	{"GET", em + "/catalogs", "GET /catalogs", seed("catalogs", (*Server).listSeed), false},
 	{"POST", em + "/catalogs", "POST /catalogs", seed("catalogs", (*Server).postSeed), false},
@@ -55,6 +56,13 @@ var routes = []route{
 	{"GET", em + "/accessPackages", "GET /accessPackages", seed("accesspackages", (*Server).listSeed), false},
 	{"POST", em + "/accessPackages", "POST /accessPackages", seed("accesspackages", (*Server).postSeed), false},
 	{"GET", em + "/accessPackages/{id}", "GET /accessPackages/{id}", seed("accesspackages", (*Server).getSeed), false},
+	{"GET", em + "/accessPackages/{id}/incompatibleAccessPackages", "GET /accessPackages/{id}/incompatibleAccessPackages", (*Server).listIncompatiblePackages, false},
+	{"GET", em + "/accessPackages/{id}/accessPackagesIncompatibleWith", "GET /accessPackages/{id}/accessPackagesIncompatibleWith", (*Server).listIncompatiblePackages, false},
+	{"GET", em + "/accessPackages/{id}/incompatibleGroups", "GET /accessPackages/{id}/incompatibleGroups", (*Server).listIncompatibleGroups, false},
+	{"POST", em + "/accessPackages/{id}/incompatibleAccessPackages/$ref", "POST /accessPackages/{id}/incompatibleAccessPackages/$ref", (*Server).addIncompatible, false},
+	{"POST", em + "/accessPackages/{id}/incompatibleGroups/$ref", "POST /accessPackages/{id}/incompatibleGroups/$ref", (*Server).addIncompatible, false},
+	{"DELETE", em + "/accessPackages/{id}/incompatibleAccessPackages/{id}/$ref", "DELETE /accessPackages/{id}/incompatibleAccessPackages/{id}/$ref", (*Server).removeIncompatible, false},
+	{"DELETE", em + "/accessPackages/{id}/incompatibleGroups/{id}/$ref", "DELETE /accessPackages/{id}/incompatibleGroups/{id}/$ref", (*Server).removeIncompatible, false},
 	{"GET", em + "/assignmentPolicies", "GET /assignmentPolicies", seed("assignmentpolicies", (*Server).listSeed), false},
 	{"POST", em + "/assignmentPolicies", "POST /assignmentPolicies", seed("assignmentpolicies", (*Server).postSeed), false},
 	{"GET", em + "/assignmentPolicies/{id}", "GET /assignmentPolicies/{id}", seed("assignmentpolicies", (*Server).getSeed), false},
@@ -131,7 +139,7 @@ func (s *Server) route(method, path string) (*route, []string, *graphError) {
 	}
 	segs := strings.Split(rest, "/")
 	lr := lower(rest) + "/"
-	if lower(segs[0]) != "users" && !strings.HasPrefix(lr, emPrefix) {
+	if lower(segs[0]) != "users" && lower(segs[0]) != "groups" && !strings.HasPrefix(lr, emPrefix) {
 		return nil, segs, badRequest("Resource not found for the segment '%s'.", segs[0])
 	}
 	if lr == emPrefix || lr == emPrefix+"/" {

@@ -24,6 +24,9 @@ type accessPackage struct {
 	id, catalogID string
 	body          map[string]any
 	created       time.Time
+	// incompatiblePkgs and incompatibleGroups are the package's separation
+	// of duties (incompatible.go), as ids.
+	incompatiblePkgs, incompatibleGroups []string
 }
 
 type question struct {
@@ -150,6 +153,8 @@ type store struct {
 	subjects   map[string]*subject
 	subjByObj  map[string]*subject // by lower-case objectId
 	subjByMail map[string]*subject // by lower-case email, for subjects with no objectId yet
+	groups     map[string]*group
+	groupOrder []string
 
 	requests   map[string]*request
 	reqOrder   []string
@@ -168,7 +173,7 @@ func newStore() *store {
 	return &store{
 		users: map[string]*user{}, catalogs: map[string]*catalog{}, packages: map[string]*accessPackage{},
 		policies: map[string]*policy{}, subjects: map[string]*subject{}, subjByObj: map[string]*subject{},
-		subjByMail: map[string]*subject{}, requests: map[string]*request{}, reqByPkg: map[string][]string{},
+		subjByMail: map[string]*subject{}, groups: map[string]*group{}, requests: map[string]*request{}, reqByPkg: map[string][]string{},
 		open: map[string]*request{}, openByPair: map[string]*request{}, assignments: map[string]*assignment{},
 		asgByPkg: map[string][]string{}, asgByTarget: map[string][]string{},
 	}

@@ -56,6 +56,8 @@ type Config struct {
 	// client (default DefaultConcurrency); Graph's throttling lowers it
 	// for a while.
 	Concurrency int
+	// Trace logs every HTTP exchange with Graph (see Tracer).
+	Trace Tracer
 }
 
 // Logger records a note with structured fields.
@@ -140,6 +142,9 @@ func New(cfg Config) (*Client, error) {
 	parent := cfg.Transport
 	if parent == nil {
 		parent = khttp.GetDefaultTransport()
+	}
+	if cfg.Trace.Debug != nil || cfg.Trace.Trace != nil {
+		parent = &traceTransport{next: parent, tracer: cfg.Trace}
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {

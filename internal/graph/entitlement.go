@@ -740,7 +740,15 @@ type Question struct {
 type Policy struct {
 	ID              string
 	AccessPackageID string
-	Questions       []Question
+	DisplayName     string
+	Description     string
+	// AllowedTargetScope is who may be assigned under the policy
+	// (notSpecified: only by an administrator's direct assignment).
+	AllowedTargetScope string
+	// SelfAddAllowed says whether the people in scope may request it
+	// themselves (requestorSettings.enableTargetsToSelfAddAccess).
+	SelfAddAllowed bool
+	Questions      []Question
 	// Expiration is the policy's expiration (type, end or duration), nil
 	// when Graph gives none.
 	Expiration            *Schedule
@@ -768,7 +776,8 @@ func (c *Client) GetPolicy(ctx context.Context, policyID string) (*Policy, error
 		return nil, &Error{Op: op, Status: 200, Message: "empty answer"}
 	}
 	b := func(v *bool) bool { return v != nil && *v }
-	p := &Policy{ID: str(out.GetId())}
+	p := &Policy{ID: str(out.GetId()), DisplayName: str(out.GetDisplayName()), Description: str(out.GetDescription()),
+		AllowedTargetScope: enumString(out.GetAllowedTargetScope())}
 	if ap := out.GetAccessPackage(); ap != nil {
 		p.AccessPackageID = str(ap.GetId())
 	}
@@ -784,6 +793,7 @@ func (c *Client) GetPolicy(ctx context.Context, policyID string) (*Policy, error
 	}
 	if rs := out.GetRequestorSettings(); rs != nil {
 		p.AllowCustomSchedule = b(rs.GetAllowCustomAssignmentSchedule())
+		p.SelfAddAllowed = b(rs.GetEnableTargetsToSelfAddAccess())
 	}
 	for _, q := range out.GetQuestions() {
 		x := Question{ID: str(q.GetId()), Type: "text", Text: str(q.GetText()), Required: b(q.GetIsRequired())}

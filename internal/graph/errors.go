@@ -378,7 +378,7 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, fn func(c
 			}
 			return classify(op, ctx.Err())
 		}
-		err := fn(ctx)
+		err := fn(withCallInfo(ctx, op, attempt))
 		if err == nil {
 			c.limit.release(false)
 			return nil

@@ -190,12 +190,27 @@ func (r *accessPackageAssignmentResource) ModifyPlan(ctx context.Context, req re
 			if failedDelivery(prior.State.ValueString()) {
 				r.planRetry(ctx, prior, resp)
 			}
+			if !plan.TargetObjectID.Equal(prior.TargetObjectID) || !plan.AccessPackageID.Equal(prior.AccessPackageID) {
+				// Replaced: a new person, or a new package, is assigned.
+				r.checkSeparation(ctx, plan, &resp.Diagnostics)
+			}
 			if plan.Schedule.Equal(prior.Schedule) && plan.Answers.Equal(prior.Answers) && plan.AssignmentPolicyID.Equal(prior.AssignmentPolicyID) {
 				return
 			}
 		}
 	}
 	checkAssignmentPlan(ctx, r.providerData, plan.AccessPackageID, plan.AssignmentPolicyID, plan.Schedule, plan.Answers, creating, &resp.Diagnostics)
+	if creating {
+		r.checkSeparation(ctx, plan, &resp.Diagnostics)
+	}
+}
+
+// checkSeparation checks separation of duties for the person the plan
+// assigns (separation.go); a target given by email is not checked.
+func (r *accessPackageAssignmentResource) checkSeparation(ctx context.Context, plan accessPackageAssignmentModel, diags *diag.Diagnostics) {
+	if t := plan.TargetObjectID; !t.IsNull() && !t.IsUnknown() {
+		checkSeparation(ctx, r.providerData, plan.AccessPackageID, []string{t.ValueString()}, diags)
+	}
 }
 
 // planEnded plans an assignment that has ended (see assignment_endings.go):

@@ -329,6 +329,9 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		if r.configured() && !plan.AccessPackageID.IsUnknown() && !plan.AssignmentPolicyID.IsUnknown() {
 			r.planCreate(ctx, plan, targets, known, &resp.Diagnostics)
 		}
+		if r.configured() && known {
+			checkSeparation(ctx, r.providerData, plan.AccessPackageID, objectIDs(targets, nil), &resp.Diagnostics)
+		}
 		return
 	}
 	held, d := heldOf(ctx, prior)
@@ -355,6 +358,7 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	work := changed
 	var kept, renewed, restored, conflicts []string
 	adding := false
+	added := map[string]bool{} // targets the apply assigns
 	for _, t := range targets {
 		k := strings.ToLower(t.key)
 		h, ok := held[k]
@@ -365,6 +369,7 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		case ok && h.ended() && renewing[k]:
 			ids[t.key] = types.StringUnknown()
 			work, adding = true, true
+			added[k] = true
 			renewed = append(renewed, fmt.Sprintf("%s (ended by %s on %s)", t.key, h.EndedBy, h.End))
 		case ok && h.ended():
 			ids[t.key] = types.StringValue(h.ID)
@@ -372,6 +377,7 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		case !ok:
 			ids[t.key] = types.StringUnknown()
 			work, adding = true, true
+			added[k] = true
 			if d, ok := drift[k]; ok {
 				restored = append(restored, fmt.Sprintf("%s (removed by %s)", t.key, map[string]string{endedByAdmin: "a person or tool outside Terraform", endedByUser: "the person themselves"}[d]))
 			}
@@ -402,6 +408,9 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		r.checkManagers(ctx, plan, held, listed, r.rosterOf(ctx, req.Private, &resp.Diagnostics), &resp.Diagnostics)
 	}
 	planEndings(plan, kept, renewed, restored, conflicts, &resp.Diagnostics)
+	if len(added) > 0 && r.configured() {
+		checkSeparation(ctx, r.providerData, plan.AccessPackageID, objectIDs(targets, added), &resp.Diagnostics)
+	}
 	if adding && !changed && r.configured() {
 		// New assignments are requested: the schedule and answers they carry
 		// are checked as for a new resource (an end that has passed, say).
@@ -1418,4 +1427,16 @@ func (c *convergence) report(diags *diag.Diagnostics, asError bool) {
 		diags.AddWarning("Access not given to every target",
 			fmt.Sprintf("%d of the targets failed (listed above).%s The resource was created with what Graph holds, not failed, because Terraform would replace a failed create on the next apply, removing and re-adding everyone's access. The state lists them in undelivered; the next plan shows them, and the next apply retries only those. To fail a pipeline on it, add a postcondition on undelivered (see the resource's documentation).", len(c.failures), why))
 	}
+}
+
+// objectIDs are the targets given by object id, all of them or those in
+// only (keyed by lower-cased target).
+func objectIDs(targets []target, only map[string]bool) []string {
+	var out []string
+	for _, t := range targets {
+		if !t.email && (only == nil || only[strings.ToLower(t.key)]) {
+			out = append(out, t.key)
+		}
+	}
+	return out
 }

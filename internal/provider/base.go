@@ -32,6 +32,8 @@ type providerData struct {
 	policies *policyCache
 	// adopt lets create take over what already exists (adopt_existing_assignments).
 	adopt bool
+	// sod is the plan-time separation-of-duties check (separation.go).
+	sod *separation
 }
 
 // base is embedded, through one of the adapters below, by every resource,

@@ -2,12 +2,16 @@ package provider
 
 import (
 	"context"
+	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
 )
 
 // jwtPattern matches anything shaped like a JWT (access tokens, client and
@@ -48,4 +52,26 @@ func routeAzureLogs(ctx context.Context) {
 // waiting out replication lag) to the provider's log.
 func logGraph(ctx context.Context, msg string, fields map[string]any) {
 	tflog.Info(ctx, msg, fields)
+}
+
+// graphTracer logs one DEBUG line per Graph call and, when the provider logs
+// at TRACE, the call's headers and bodies, every secret masked
+// (graph.MaskSecrets; the Authorization header keeps only its scheme).
+func graphTracer() graph.Tracer {
+	return graph.Tracer{
+		Debug:  func(ctx context.Context, msg string, f map[string]any) { tflog.Debug(ctx, msg, f) },
+		Trace:  func(ctx context.Context, msg string, f map[string]any) { tflog.Trace(ctx, msg, f) },
+		Bodies: traceLevel(),
+	}
+}
+
+// traceLevel says whether Terraform's log level for this provider is TRACE
+// (TF_LOG_PROVIDER, else TF_LOG; JSON is TRACE in JSON). Terraform starts the
+// provider with its own environment, so the provider sees what it was given.
+func traceLevel() bool {
+	lvl := os.Getenv("TF_LOG_PROVIDER")
+	if lvl == "" {
+		lvl = os.Getenv("TF_LOG")
+	}
+	return strings.EqualFold(lvl, "trace") || strings.EqualFold(lvl, "json")
 }

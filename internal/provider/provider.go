@@ -51,6 +51,7 @@ type providerModel struct {
 	AccessToken types.String `tfsdk:"access_token"`
 	Adopt       types.Bool   `tfsdk:"adopt_existing_assignments"`
 	Concurrency types.Int64  `tfsdk:"max_concurrent_requests"`
+	SoD         types.String `tfsdk:"separation_of_duties"`
 }
 
 func (p *entitlementProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -101,6 +102,11 @@ func (p *entitlementProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				MarkdownDescription: fmt.Sprintf("The most Graph calls the provider makes at once, across all resources (default %d, at most %d). `entitlement_access_package_assignments` sends its requests this many at a time; per-person resources are also bounded by Terraform's `-parallelism`. When Graph throttles (429 with `Retry-After`), every call waits until the time Graph names and the bound halves, then grows back as calls succeed. Also read from `ENTITLEMENT_MAX_CONCURRENT_REQUESTS`.", graph.DefaultConcurrency, graph.MaxConcurrency),
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(1, graph.MaxConcurrency)},
+			},
+			"separation_of_duties": schema.StringAttribute{
+				MarkdownDescription: "What a plan does when a target it would assign already holds access that the access package lists as incompatible (an assignment of one of its `incompatibleAccessPackages`, or membership of one of its `incompatibleGroups`): `warn` (default) names the target and the incompatible access in a warning, `refuse` makes it an error, `off` skips the check. Graph refuses such an assignment at apply whatever the setting. The check reads each package's incompatible packages and groups once per command, and then each of those packages' assignments and groups' members once; reading group members takes `GroupMember.Read.All`. Also read from `ENTITLEMENT_SEPARATION_OF_DUTIES`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(sodWarn, sodRefuse, sodOff)},
 			},
 			"use_cli": boolean("Fall back to the Azure CLI's signed-in account (`az account get-access-token`) when nothing else is configured. Defaults to `true`. Also read from `ARM_USE_CLI`."),
 			"environment": schema.StringAttribute{
@@ -175,7 +181,12 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		resp.Diagnostics.AddAttributeError(path.Root("max_concurrent_requests"), "Invalid max_concurrent_requests", err.Error())
 		return
 	}
-	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport, Log: logGraph, Concurrency: concurrency}
+	sod, err := sodSetting(cfg.SoD)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("separation_of_duties"), "Invalid separation_of_duties", err.Error())
+		return
+	}
+	gc := graph.Config{BaseURL: base, UserAgent: "terraform-provider-entitlement/" + p.version, Transport: ae.httpClient.Transport, Log: logGraph, Concurrency: concurrency, Trace: graphTracer()}
 	method := "access token"
 	if tok := setting(cfg.AccessToken, "ENTITLEMENT_ACCESS_TOKEN"); tok != "" {
 		gc.StaticToken = tok
@@ -235,7 +246,8 @@ func (p *entitlementProvider) Configure(ctx context.Context, req provider.Config
 		resp.Diagnostics.AddAttributeError(path.Root("adopt_existing_assignments"), "Invalid adopt_existing_assignments", err.Error())
 		return
 	}
-	data := &providerData{client: client, cloud: cloud, poll: graph.DefaultPoll, reads: newAssignmentReads(client), policies: newPolicyCache(), adopt: adopt}
+	data := &providerData{client: client, cloud: cloud, poll: graph.DefaultPoll, reads: newAssignmentReads(client), policies: newPolicyCache(), adopt: adopt,
+		sod: newSeparation(client, sod)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
@@ -257,6 +269,7 @@ func (p *entitlementProvider) DataSources(_ context.Context) []func() datasource
 	return []func() datasource.DataSource{
 		NewAccessPackageAssignmentRequestDataSource, NewAccessPackageAssignmentRequestsDataSource,
 		NewAccessPackageAssignmentDataSource, NewAccessPackageAssignmentsDataSource,
+		NewAccessPackageDataSource, NewAssignmentPolicyDataSource,
 	}
 }
 
@@ -280,7 +293,7 @@ func resolveGraph(cfg providerModel, diags *diag.Diagnostics) (graph.Cloud, stri
 		"client_certificate_path": a.ClientCertificatePath, "client_certificate_password": a.ClientCertificatePassword, "use_oidc": a.UseOIDC,
 		"oidc_token": a.OIDCToken, "oidc_token_file_path": a.OIDCTokenFilePath, "oidc_request_url": a.OIDCRequestURL, "oidc_request_token": a.OIDCRequestToken,
 		"ado_pipeline_service_connection_id": a.ADOServiceConnectionID, "use_aks_workload_identity": a.UseAKSWorkloadIdentity, "use_msi": a.UseMSI,
-		"msi_endpoint": a.MSIEndpoint, "use_cli": a.UseCLI, "environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken, "adopt_existing_assignments": cfg.Adopt, "max_concurrent_requests": cfg.Concurrency} {
+		"msi_endpoint": a.MSIEndpoint, "use_cli": a.UseCLI, "environment": cfg.Environment, "graph_url": cfg.GraphURL, "access_token": cfg.AccessToken, "adopt_existing_assignments": cfg.Adopt, "max_concurrent_requests": cfg.Concurrency, "separation_of_duties": cfg.SoD} {
 		if v.IsUnknown() {
 			diags.AddAttributeError(path.Root(name), "Unknown provider setting",
 				fmt.Sprintf("The provider cannot be configured while %s is unknown: it is needed before any Graph call. Set it from a value known at plan time, or apply its source first with -target.", name))

@@ -70,6 +70,8 @@ func allSchemas(ctx context.Context) []schemaUnderTest {
 	ds("access_package_assignments", NewAccessPackageAssignmentsDataSource(), &accessPackageAssignmentsModel{})
 	ds("access_package_assignment_request", NewAccessPackageAssignmentRequestDataSource(), &accessPackageAssignmentRequestDataSourceModel{})
 	ds("access_package_assignment_requests", NewAccessPackageAssignmentRequestsDataSource(), &accessPackageAssignmentRequestsModel{})
+	ds("access_package", NewAccessPackageDataSource(), &accessPackageDataSourceModel{})
+	ds("access_package_assignment_policy", NewAssignmentPolicyDataSource(), &assignmentPolicyDataSourceModel{})
 	act("access_package_assignment_request_reprocess", NewAccessPackageAssignmentRequestReprocessAction(), &reprocessActionModel{})
 	act("access_package_assignment_request_resume", NewAccessPackageAssignmentRequestResumeAction(), &resumeActionModel{})
 	lst("access_package_assignment", NewAccessPackageAssignmentListResource(), &assignmentListConfig{})

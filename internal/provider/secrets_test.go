@@ -50,6 +50,36 @@ provider "entitlement" {
 	})
 	size := searchLogs(t, logDir, map[string]string{"bearer token": token, "client secret": secret}, false)
 	t.Logf("searched %d bytes of TF_LOG=trace logs", size)
+	// The trace of every Graph call is there: one DEBUG line per call with
+	// its method, path, status, attempt and both request ids, and a TRACE
+	// line with its bodies.
+	logs, err := os.ReadFile(filepath.Join(logDir, "terraform.log"))
+	must(t, err)
+	var calls, posts, bodies, adds int // posts: the adminAdd and, at destroy, the adminRemove
+	for _, line := range strings.Split(string(logs), "\n") {
+		switch {
+		case strings.Contains(line, "[DEBUG]") && strings.Contains(line, "graph call:"):
+			calls++
+			for _, f := range []string{"graph_method=", "graph_path=", "graph_status=", "graph_attempt=", "graph_duration_ms=", "graph_request_id=", "graph_client_request_id="} {
+				if !strings.Contains(line, f) {
+					t.Fatalf("a graph call line has no %s: %s", f, line)
+				}
+			}
+			if strings.Contains(line, "graph_method=POST") && strings.Contains(line, "graph_status=201") {
+				posts++
+			}
+		case strings.Contains(line, "[TRACE]") && strings.Contains(line, "graph call bodies:") && strings.Contains(line, "Authorization: Bearer ***"):
+			bodies++
+			// The request body, gzipped on the wire, reads as JSON.
+			if strings.Contains(line, `graph_request_body="{\"assignment\"`) && strings.Contains(line, `\"requestType\":\"adminAdd\"`) {
+				adds++
+			}
+		}
+	}
+	if calls < 3 || posts != 2 || bodies < calls || adds != 1 {
+		t.Fatalf("%d graph call lines (%d POSTs answered 201), %d body lines with the token masked, %d with the adminAdd's body", calls, posts, bodies, adds)
+	}
+	t.Logf("%d graph call lines, %d with bodies", calls, bodies)
 }
 
 // Three credentials, one per step (a password-protected

@@ -20,9 +20,19 @@ variable "sales_team" {
   ]
 }
 
+data "entitlement_access_package" "sales_crm" {
+  display_name = "Sales CRM"
+  catalog_name = "Sales"
+}
+
+data "entitlement_access_package_assignment_policy" "direct" {
+  access_package_id = data.entitlement_access_package.sales_crm.id
+  display_name      = "Direct assignment"
+}
+
 resource "entitlement_access_package_assignments" "sales" {
-  access_package_id    = "a914b616-e04e-476b-aa37-91038f0b165b"
-  assignment_policy_id = "2264bf65-76ba-417b-a27d-54d291f0cbc8"
+  access_package_id    = data.entitlement_access_package.sales_crm.id
+  assignment_policy_id = data.entitlement_access_package_assignment_policy.direct.id
   target_object_ids    = var.sales_team
   justification        = "Sales team roster, reviewed quarterly"
 

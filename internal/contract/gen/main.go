@@ -26,7 +26,7 @@ import (
 var roots = []string{
 	"accessPackageAssignmentRequest", "accessPackageAssignment", "accessPackageSubject", "accessPackage",
 	"accessPackageCatalog", "accessPackageAssignmentPolicy", "user", "customExtensionCalloutInstance",
-	"accessPackageQuestion", "accessPackageAnswer", "customExtensionData", "customExtensionStageSetting",
+	"accessPackageQuestion", "accessPackageAnswer", "customExtensionData", "customExtensionStageSetting", "group", "directoryObject",
 }
 
 type property struct {
