@@ -667,6 +667,7 @@ func (r *accessPackageAssignmentResource) recordFrom(ctx context.Context, m *acc
 		// Not taken for an answer: the state keeps what was known, and says so.
 		diags.AddWarning("Assignment not read back",
 			fmt.Sprintf("The change was made, but assignment %s could not be read back from Graph, so its recorded state and schedule are as they were; the next refresh reads them.\n\n%s", m.ID.ValueString(), explain(err)))
+		m.withoutUnknowns()
 		return
 	}
 	recordAssignment(ctx, m, a, diags)
@@ -787,7 +788,12 @@ func (r *accessPackageAssignmentResource) recordCreated(ctx context.Context, m *
 		m.ID = types.StringValue(requestID)
 		m.State = types.StringValue(q.State)
 		m.Status = types.StringValue(q.Status)
-		if m.Schedule.IsUnknown() && q.Schedule != nil {
+		if q.Schedule != nil && !m.Schedule.IsNull() && !fullyKnown(m.Schedule) &&
+			q.Schedule.ExpirationType != "" && q.Schedule.ExpirationType != "notSpecified" {
+			// A schedule left partly to Graph, which the request already
+			// says. A request's notSpecified expiration is the policy's to
+			// decide, which only the assignment will tell: it stays null
+			// (below) until a refresh reads the assignment.
 			s, d := mergeSchedule(ctx, m.Schedule, q.Schedule)
 			diags.Append(d...)
 			m.Schedule = s
@@ -799,10 +805,19 @@ func (r *accessPackageAssignmentResource) recordCreated(ctx context.Context, m *
 		m.State, m.Status = types.StringValue(graph.StateSubmitted), types.StringValue("")
 		m.Target = types.ObjectNull(targetAttrTypes)
 	}
-	if m.Schedule.IsUnknown() {
-		m.Schedule = types.ObjectNull(scheduleAttrTypes)
+	m.withoutUnknowns()
+}
+
+// withoutUnknowns makes null every value Graph has not told yet. Nothing
+// unknown may stay in what an apply saves: Terraform refuses such a state
+// ("invalid result object after apply") and taints a created resource. The
+// next refresh reads what is null here.
+func (m *accessPackageAssignmentModel) withoutUnknowns() {
+	m.Schedule = scheduleWithoutUnknowns(m.Schedule)
+	if m.Target.IsUnknown() {
+		m.Target = types.ObjectNull(targetAttrTypes)
 	}
-	for _, v := range []*types.String{&m.AccessStart, &m.AccessEnd, &m.EndedAt, &m.EndedBy} {
+	for _, v := range []*types.String{&m.State, &m.Status, &m.RequestID, &m.AccessStart, &m.AccessEnd, &m.EndedAt, &m.EndedBy} {
 		if v.IsUnknown() {
 			*v = types.StringNull()
 		}

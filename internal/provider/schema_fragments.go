@@ -264,6 +264,45 @@ func graphExpiration(g *graph.Schedule) types.Object {
 	return expirationObject(types.StringValue("noExpiration"), types.StringNull(), types.StringNull())
 }
 
+// fullyKnown says whether a value holds nothing unknown, at any depth.
+func fullyKnown(v attr.Value) bool {
+	tv, err := v.ToTerraformValue(context.Background())
+	return err == nil && tv.IsFullyKnown()
+}
+
+// scheduleWithoutUnknowns is a schedule with every value Graph has not told
+// yet made null: the whole schedule, its start, its expiration, or the
+// expiration's fields.
+func scheduleWithoutUnknowns(obj types.Object) types.Object {
+	if obj.IsUnknown() {
+		return types.ObjectNull(scheduleAttrTypes)
+	}
+	if obj.IsNull() || fullyKnown(obj) {
+		return obj
+	}
+	attrs := obj.Attributes()
+	start, _ := attrs["start_date_time"].(types.String)
+	if start.IsUnknown() {
+		start = types.StringNull()
+	}
+	exp, _ := attrs["expiration"].(types.Object)
+	switch {
+	case exp.IsUnknown():
+		exp = types.ObjectNull(expirationAttrTypes)
+	case !exp.IsNull() && !fullyKnown(exp):
+		fields := map[string]attr.Value{}
+		for k, v := range exp.Attributes() {
+			if v.IsUnknown() {
+				v = types.StringNull()
+			}
+			fields[k] = v
+		}
+		exp, _ = types.ObjectValue(expirationAttrTypes, fields)
+	}
+	out, _ := types.ObjectValue(scheduleAttrTypes, map[string]attr.Value{"start_date_time": start, "expiration": exp})
+	return out
+}
+
 // mergeSchedule returns the schedule to record: the prior (planned or stored)
 // value wherever Graph's value means the same, Graph's where it differs (so
 // drift shows) or where the prior is unknown. Graph normalises schedules —
