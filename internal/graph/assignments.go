@@ -216,7 +216,7 @@ func (c *Client) lookForAdd(ctx context.Context, in AddInput, since *time.Time) 
 			if !targetIs(r.Target(), in) {
 				continue
 			}
-			same, err := c.samePolicy(ctx, r, in.PolicyID)
+			same, err := c.samePolicy(ctx, r, in)
 			if err != nil {
 				return nil, err
 			}
@@ -230,34 +230,41 @@ func (c *Client) lookForAdd(ctx context.Context, in AddInput, since *time.Time) 
 	if err != nil || open == nil {
 		return nil, err
 	}
-	same, err := c.samePolicy(ctx, open, in.PolicyID)
+	same, err := c.samePolicy(ctx, open, in)
 	if err != nil {
 		return nil, err
 	}
 	if open.Type != "adminAdd" || !same {
-		return nil, fmt.Errorf("an open %s request %s (%s) exists for this target in access package %s, and Graph accepts no other until it completes", open.Type, open.ID, open.State, in.AccessPackageID)
+		return nil, fmt.Errorf("an open %s request %s (%s) exists for this target in access package %s, and it is not this add's (another type, another policy, or one that Graph has not given an assignment yet and that another sender made), and Graph accepts no other until it completes", open.Type, open.ID, open.State, in.AccessPackageID)
 	}
 	return &AddOutcome{Request: open, RequestID: open.ID}, nil
 }
 
-// samePolicy says whether a request's assignment is under the policy. A
-// listing does not expand the assignment's policy, so it is read; a request
-// whose assignment Graph has not made yet cannot tell, and counts as the same.
-func (c *Client) samePolicy(ctx context.Context, r *Request, policyID string) (bool, error) {
+// samePolicy says whether a request's assignment is under the add's policy.
+// A listing does not expand the assignment's policy, so it is read. A
+// request has no policy of its own (Microsoft's metadata gives it none), so
+// one whose assignment Graph has not made yet — scheduled for a later start,
+// waiting for an approval or a callback — cannot tell: it is taken for the
+// add's only when it carries the justification the add sends, the provider's
+// marker of the resource included (a request sent by the same resource with
+// the same intent). Anything else under an unknown policy is not claimed: a
+// request under another policy of the package is not this policy's access.
+func (c *Client) samePolicy(ctx context.Context, r *Request, in AddInput) (bool, error) {
 	if r.Assignment == nil || r.Assignment.ID == "" {
-		return true, nil
+		return strings.TrimSpace(r.Justification) == strings.TrimSpace(in.Justification), nil
 	}
 	if r.Assignment.PolicyID != "" {
-		return strings.EqualFold(r.Assignment.PolicyID, policyID), nil
+		return strings.EqualFold(r.Assignment.PolicyID, in.PolicyID), nil
 	}
 	a, err := c.GetAssignment(ctx, r.Assignment.ID)
 	if IsNotFound(err) {
-		return true, nil // not visible yet
+		// Not visible yet (replication): as for a request without one.
+		return strings.TrimSpace(r.Justification) == strings.TrimSpace(in.Justification), nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("reading assignment %s of request %s: %w", r.Assignment.ID, r.ID, err)
 	}
-	return strings.EqualFold(a.PolicyID, policyID), nil
+	return strings.EqualFold(a.PolicyID, in.PolicyID), nil
 }
 
 // targetIs says whether a subject is the add's target.

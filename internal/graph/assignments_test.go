@@ -230,3 +230,71 @@ func TestRemoveAssignmentBlockedByAStuckRequest(t *testing.T) {
 		t.Fatalf("after %s: %v", time.Since(start), err)
 	}
 }
+
+// A request has no policy of its own: one whose assignment Graph has not
+// made yet (scheduled for a later start) cannot say which policy it is
+// under. An add under another policy of the package, refused because that
+// request is open, does not take it for its own (the authoritative resource
+// recorded another policy's request as its target's access); the add's own
+// request, whose answer was lost, is still found by what it carries.
+func TestAddAssignmentClaimsNoOtherPolicysOpenRequest(t *testing.T) {
+	const polB, bob = "b0000000-0000-4000-8000-0000000000d2", "c0000000-0000-4000-8000-000000000002"
+	f := &emulator.Fixture{
+		Catalogs:       []map[string]any{{"id": "b0000000-0000-4000-8000-0000000000c1", "displayName": "C"}},
+		AccessPackages: []map[string]any{{"id": rpPkg, "displayName": "P", "catalog": map[string]any{"id": "b0000000-0000-4000-8000-0000000000c1"}}},
+		AssignmentPolicies: []map[string]any{
+			{"id": rpPol, "displayName": "A", "accessPackage": map[string]any{"id": rpPkg}},
+			{"id": polB, "displayName": "B", "accessPackage": map[string]any{"id": rpPkg}},
+		},
+		Users: []map[string]any{
+			{"id": rpAlice, "displayName": "Alice", "userPrincipalName": "alice@t.test"},
+			{"id": bob, "displayName": "Bob", "userPrincipalName": "bob@t.test"},
+		},
+	}
+	srv := emulator.MustNew(emulator.Options{Fixture: f, DeliveryDelay: 50 * time.Millisecond})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	c, err := graph.New(graph.Config{BaseURL: hs.URL + "/v1.0", StaticToken: srv.Token(),
+		Retry: graph.RetryPolicy{BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := srv.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	scheduled := &graph.Schedule{Start: &later, ExpirationType: "notSpecified"}
+
+	first, err := c.AddAssignment(testCtx(t), graph.AddInput{AccessPackageID: rpPkg, PolicyID: rpPol, TargetObjectID: rpAlice,
+		Justification: "by hand", Schedule: scheduled}, fastPoll)
+	if err != nil || first.RequestID == "" {
+		t.Fatalf("the scheduled add under policy A: %+v, %v", first, err)
+	}
+	_, err = c.AddAssignment(testCtx(t), graph.AddInput{AccessPackageID: rpPkg, PolicyID: polB, TargetObjectID: rpAlice,
+		Justification: "(managed by Terraform: entitlement_access_package_assignments 0a1b2c3d4e5f)"}, fastPoll)
+	if err == nil || !strings.Contains(err.Error(), first.RequestID) {
+		t.Fatalf("the add under policy B took policy A's open request %s: err = %v", first.RequestID, err)
+	}
+	if n := countOf(srv, "adminAdd"); n != 1 {
+		t.Fatalf("%d adminAdd requests in Graph, want policy A's alone", n)
+	}
+
+	// The add's own scheduled request, its answer lost: found, not sent twice.
+	dropNextPOST(t, srv)
+	in := graph.AddInput{AccessPackageID: rpPkg, PolicyID: polB, TargetObjectID: bob,
+		Justification: "(managed by Terraform: entitlement_access_package_assignments 0a1b2c3d4e5f)", Schedule: scheduled}
+	own, err := c.AddAssignment(testCtx(t), in, fastPoll)
+	if err != nil || own.RequestID == "" || own.Adopted {
+		t.Fatalf("the add's own scheduled request after a lost answer: %+v, %v", own, err)
+	}
+	if n := len(requestsFor(srv, bob)); n != 1 {
+		t.Fatalf("%d adminAdd requests for Bob, want 1", n)
+	}
+}
+
+func requestsFor(srv *emulator.Server, target string) []emulator.RequestView {
+	var out []emulator.RequestView
+	for _, r := range srv.Requests() {
+		if r.RequestType == "adminAdd" && strings.EqualFold(r.TargetObjectID, target) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
