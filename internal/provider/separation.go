@@ -185,13 +185,25 @@ func checkSeparation(ctx context.Context, pd *providerData, pkg types.String, ta
 			lines = append(lines, fmt.Sprintf("%s %s", t, strings.Join(why, " and ")))
 		}
 		sort.Strings(lines)
-		add("Separation of duties: incompatible access",
+		// The summary names who and which package: Terraform folds
+		// diagnostics of one summary into "(and N more similar warnings
+		// elsewhere)", which would hide every conflict but the first.
+		who := make([]string, 0, len(f.conflicts))
+		for t := range f.conflicts {
+			who = append(who, t)
+		}
+		sort.Strings(who)
+		subject := who[0] + " holds"
+		if len(who) > 1 {
+			subject = fmt.Sprintf("%s and %d more hold", who[0], len(who)-1)
+		}
+		add(fmt.Sprintf("Separation of duties: %s access incompatible with access package %s", subject, pkg.ValueString()),
 			fmt.Sprintf("Access package %s lists access that these targets already hold as incompatible, so Graph will refuse to assign it to them when the apply sends the request:\n\n%s\n\nRemove the incompatible access first, or leave them out. separation_of_duties = %q in the provider block makes this %s.",
 				pkg.ValueString(), bulletList(lines), map[string]string{sodWarn: sodRefuse, sodRefuse: sodWarn}[pd.sod.mode],
 				map[string]string{sodWarn: "an error", sodRefuse: "a warning"}[pd.sod.mode]))
 	}
 	if len(f.unchecked) > 0 {
-		add("Separation of duties not checked",
+		add("Separation of duties not checked for access package "+pkg.ValueString(),
 			fmt.Sprintf("The plan could not check separation of duties for access package %s:\n\n%s\n\nGraph still refuses an incompatible assignment at apply. Grant what is named, or set separation_of_duties = \"off\" to skip the check.",
 				pkg.ValueString(), bulletList(f.unchecked)))
 	}

@@ -121,7 +121,8 @@ func TestAccSeparationOfDuties(t *testing.T) {
 	t.Setenv("ENTITLEMENT_SEPARATION_OF_DUTIES", "")
 	out := r.diagnostics(0, "plan")
 	warnAll, warnSoD := calls(srv, sodRoutes...)
-	for _, want := range []string{"Warning: Separation of duties: incompatible access",
+	for _, want := range []string{"Warning: Separation of duties: " + uBob + " holds access incompatible with access package " + pkgSales,
+		"Warning: Separation of duties: " + uCarol + " holds access incompatible with access package " + pkgSales,
 		uBob + ` holds access package "Data" (` + pkgData + `)`, uCarol + ` is a member of group "Auditors" (` + grpAuditors + `)`} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("the plan does not say %q:\n%s", want, out)
@@ -130,6 +131,15 @@ func TestAccSeparationOfDuties(t *testing.T) {
 	if strings.Contains(out, uAlice+" holds") || strings.Contains(out, uAlice+" is a member") || strings.Count(out, "Warning: Separation of duties") != 2 {
 		t.Fatalf("the plan warns once per resource in conflict, and not for Alice:\n%s", out)
 	}
+	// As a person reads it: the CLI folds warnings of one summary into
+	// "(and one more similar warning elsewhere)", so each names its target.
+	if human := oneLine(r.tf(0, "plan")); !strings.Contains(human, uBob+" holds access incompatible") ||
+		!strings.Contains(human, uCarol+" holds access incompatible") || strings.Contains(human, "similar warning") {
+		t.Fatalf("the plan's human output hides a conflict:\n%s", human)
+	}
+	srv.ResetMetrics()
+	r.tf(0, "plan")
+	warnAll, warnSoD = calls(srv, sodRoutes...)
 	// Once per command: the package's two relationships, the members of its
 	// one group, and (in the total) one listing of Data's assignments.
 	if warnSoD != 3 {
@@ -153,7 +163,7 @@ func TestAccSeparationOfDuties(t *testing.T) {
 
 	t.Setenv("ENTITLEMENT_SEPARATION_OF_DUTIES", "refuse")
 	out = r.diagnostics(1, "plan")
-	if !regexp.MustCompile(`Error: Separation of duties: incompatible access`).MatchString(out) || !strings.Contains(out, uBob) || !strings.Contains(out, uCarol) {
+	if !regexp.MustCompile(`Error: Separation of duties: \S+ holds access incompatible with access package`).MatchString(out) || !strings.Contains(out, uBob) || !strings.Contains(out, uCarol) {
 		t.Fatalf("refuse: %s", out)
 	}
 	t.Setenv("ENTITLEMENT_SEPARATION_OF_DUTIES", "sometimes")
@@ -198,7 +208,7 @@ resource "entitlement_access_package_assignments" "sales" {
 `, pkgSales, polDirect, uAlice, uBob, uCarol), true)
 	t.Setenv("ENTITLEMENT_SEPARATION_OF_DUTIES", "refuse")
 	out = r3.diagnostics(1, "plan")
-	if !strings.Contains(out, "Error: Separation of duties: incompatible access") || !strings.Contains(out, uBob+" holds") || !strings.Contains(out, uCarol+" is a member") {
+	if !regexp.MustCompile(`Error: Separation of duties: \S+ (holds|and \d+ more hold) access incompatible`).MatchString(out) || !strings.Contains(out, uBob+" holds") || !strings.Contains(out, uCarol+" is a member") {
 		t.Fatalf("the authoritative resource: %s", out)
 	}
 }
