@@ -250,8 +250,9 @@ func (c *Client) lookForAdd(ctx context.Context, in AddInput, since *time.Time) 
 // the same intent). Anything else under an unknown policy is not claimed: a
 // request under another policy of the package is not this policy's access.
 func (c *Client) samePolicy(ctx context.Context, r *Request, in AddInput) (bool, error) {
+	sentByThisAdd := strings.TrimSpace(r.Justification) == strings.TrimSpace(in.Justification)
 	if r.Assignment == nil || r.Assignment.ID == "" {
-		return strings.TrimSpace(r.Justification) == strings.TrimSpace(in.Justification), nil
+		return sentByThisAdd, nil
 	}
 	if r.Assignment.PolicyID != "" {
 		return strings.EqualFold(r.Assignment.PolicyID, in.PolicyID), nil
@@ -259,7 +260,7 @@ func (c *Client) samePolicy(ctx context.Context, r *Request, in AddInput) (bool,
 	a, err := c.GetAssignment(ctx, r.Assignment.ID)
 	if IsNotFound(err) {
 		// Not visible yet (replication): as for a request without one.
-		return strings.TrimSpace(r.Justification) == strings.TrimSpace(in.Justification), nil
+		return sentByThisAdd, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("reading assignment %s of request %s: %w", r.Assignment.ID, r.ID, err)
