@@ -52,6 +52,7 @@ func liveUnder(srv *emulator.Server) map[string]bool {
 // authoritative file (removed blocks and an import) — no request reaches
 // Graph, no access is removed, and the plan after it is empty.
 func TestAccExample_migrateToAuthoritative(t *testing.T) {
+	needWriteOnly(t)
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
@@ -100,6 +101,7 @@ func forgotten(plan, target string) bool {
 // (nothing is saved) — and the next apply converges with exactly one
 // request per person: the create lists what the package holds and keeps it.
 func TestAccAccessPackageAssignments_interruptedApply(t *testing.T) {
+	needWriteOnly(t)
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}

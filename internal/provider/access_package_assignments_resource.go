@@ -2,14 +2,16 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -18,7 +20,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/graph"
@@ -29,6 +33,7 @@ var (
 	_ resource.ResourceWithImportState    = (*accessPackageAssignmentsResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*accessPackageAssignmentsResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*accessPackageAssignmentsResource)(nil)
+	_ resource.ResourceWithUpgradeState   = (*accessPackageAssignmentsResource)(nil)
 )
 
 // NewAccessPackageAssignmentsResource is the entitlement_access_package_assignments
@@ -42,12 +47,12 @@ type accessPackageAssignmentsResource struct {
 	resourceBase
 }
 
-type assignmentSetModel struct {
+type accessPackageAssignmentsResourceModel struct {
 	ID                 types.String   `tfsdk:"id"`
 	AccessPackageID    types.String   `tfsdk:"access_package_id"`
 	AssignmentPolicyID types.String   `tfsdk:"assignment_policy_id"`
-	TargetObjectIDs    targetSetValue `tfsdk:"target_object_ids"`
-	TargetEmails       targetSetValue `tfsdk:"target_emails"`
+	TargetObjectIDs    types.List     `tfsdk:"target_object_ids"`
+	TargetEmails       types.List     `tfsdk:"target_emails"`
 	Justification      types.String   `tfsdk:"justification"`
 	Schedule           types.Object   `tfsdk:"schedule"`
 	Answers            types.List     `tfsdk:"answers"`
@@ -71,6 +76,9 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 	sch.PlanModifiers = nil
 	sch.MarkdownDescription = "When the access of every target starts and ends. New targets are given it with their `adminAdd`; a change sends `adminUpdate` for every target that keeps the access. Left out, new targets take the policy's expiration and start on delivery. The provider records the schedule as written and does not read each assignment's back: a schedule changed outside Terraform for one person does not show as drift."
 	resp.Schema = schema.Schema{
+		// Version 1: the targets are write-only lists, recorded as the keys
+		// of assignment_ids (version 0: two sets in the state).
+		Version:             1,
 		MarkdownDescription: "Declares **exactly** who holds an access package under one of its assignment policies. After an apply, the live assignments in that package under that policy are the configured targets: missing ones are added (`adminAdd`), and any other — including one made in the portal or by another tool — is removed (`adminRemove`). Assignments under the package's other policies are never touched. Do not manage the same package and policy with `entitlement_access_package_assignment` as well: see the guide *Managing who holds a package*.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -90,19 +98,25 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 				Validators:          []validator.String{guid()},
 				PlanModifiers:       replace,
 			},
-			"target_object_ids": schema.SetAttribute{
-				MarkdownDescription: "The object ids of the users who hold the package under the policy. A refresh records every live assignment Graph shows, so one made outside Terraform appears in the plan as a removal. An empty set (and no `target_emails`) removes everyone.",
+			// Write-only lists, recorded in the state as the keys of
+			// assignment_ids: Terraform core compares a set attribute's
+			// elements pair by pair after every apply and renders a changed
+			// set or list in time (and, for a list, memory) that grows with
+			// the square of its length; a map it compares and renders key by
+			// key. See DESIGN.md, "Rosters of thousands".
+			"target_object_ids": schema.ListAttribute{
+				MarkdownDescription: "The object ids of the users who hold the package under the policy, in any order (a set, `toset()` or a data source's list work as well). Write-only: the state records the targets as the keys of `assignment_ids`, and the plan shows who gains and who loses access there, person by person. A refresh records every live assignment Graph shows, so one made outside Terraform appears in the plan as a removal. An empty list (and no `target_emails`) removes everyone; leaving both out is an error. The same id twice, in any letter case, is an error; a change of letter case alone changes nothing. Needs Terraform 1.11 or OpenTofu 1.11 or later.",
 				ElementType:         types.StringType,
-				CustomType:          newTargetSetType(),
 				Optional:            true,
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(guid()), distinctIgnoringCase{}},
+				WriteOnly:           true,
+				Validators:          []validator.List{listvalidator.ValueStringsAre(guid()), distinctIgnoringCase{}},
 			},
-			"target_emails": schema.SetAttribute{
-				MarkdownDescription: "Email addresses of people not yet in the directory; Entra invites them when the access is delivered (the policy must allow such users). Once invited, they stay under their email here.",
+			"target_emails": schema.ListAttribute{
+				MarkdownDescription: "Email addresses of people not yet in the directory; Entra invites them when the access is delivered (the policy must allow such users). Once invited, they stay under their email here (and in `assignment_ids`). Write-only, like `target_object_ids`.",
 				ElementType:         types.StringType,
-				CustomType:          newTargetSetType(),
 				Optional:            true,
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(email()), distinctIgnoringCase{}},
+				WriteOnly:           true,
+				Validators:          []validator.List{listvalidator.ValueStringsAre(email()), distinctIgnoringCase{}},
 			},
 			"justification": schema.StringAttribute{
 				MarkdownDescription: "Why the access is given, sent with each request. A change alone makes no Graph call. Not sent in the US Government and China clouds, which do not have it.",
@@ -120,7 +134,7 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 			// deepens with each value visited), so 5,000 targets as objects of
 			// four fields cost seconds per call, and as one string each far less.
 			"assignment_ids": schema.MapAttribute{
-				MarkdownDescription: "The assignment id of each target, keyed by object id (as in `target_object_ids`) or email (as in `target_emails`). While Graph has not created a target's assignment (a request scheduled for a later start), its request id.",
+				MarkdownDescription: "The resource's targets and what Graph holds for each: the assignment id of each target, keyed by object id (as in `target_object_ids`) or email (as in `target_emails`). This is where a plan shows, person by person, who gains access (a new key, known after apply) and who loses it (a key removed). While Graph has not created a target's assignment (a request scheduled for a later start), its request id; empty when Graph holds nothing for a configured target (see `undelivered`: `notAssigned`), which the next apply requests again.",
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
@@ -140,12 +154,12 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 				Computed:            true,
 			},
 			"access_start_date_times": schema.MapAttribute{
-				MarkdownDescription: "When each target's access started (or starts), as Graph holds it.",
+				MarkdownDescription: "When each target's access started (or starts), as Graph holds it; empty, after an apply, for a target Graph has no date for yet.",
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
 			"access_end_date_times": schema.MapAttribute{
-				MarkdownDescription: "When each target's access ends, as Graph holds it (the end date, or the start plus an `afterDuration` expiration's duration), or, once ended, when it ended. Targets whose access does not end are left out.",
+				MarkdownDescription: "When each target's access ends, as Graph holds it (the end date, or the start plus an `afterDuration` expiration's duration), or, once ended, when it ended. Targets whose access does not end are left out, or, after an apply that requested their access, empty.",
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
@@ -158,17 +172,50 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 	}
 }
 
-// distinctIgnoringCase refuses a set with two spellings of one id or address.
+func (r *accessPackageAssignmentsResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
+	return map[int64]resource.StateUpgrader{0: {StateUpgrader: upgradeTargetSets}}
+}
+
+// upgradeTargetSets moves a state of schema version 0, whose targets were
+// two sets, to version 1, where they are write-only (null in the state):
+// every version-0 state already records what Graph holds for each target in
+// assignment_ids, whose keys now say who the targets are. A target Graph
+// held nothing for (notAssigned) was in the sets only; it leaves the state,
+// and the next plan adds it again, as a version-0 refresh would have. It
+// reads nothing from Graph and changes nothing else, so no resource is
+// replaced and the next plan is empty when nothing else changed.
+func upgradeTargetSets(_ context.Context, req resource.UpgradeStateRequest, resp *resource.UpgradeStateResponse) {
+	if req.RawState == nil || req.RawState.JSON == nil {
+		resp.Diagnostics.AddError("Cannot upgrade the state", "The state of entitlement_access_package_assignments at schema version 0 has no JSON form.")
+		return
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(req.RawState.JSON, &raw); err != nil {
+		resp.Diagnostics.AddError("Cannot upgrade the state", "The state of entitlement_access_package_assignments at schema version 0 is not a JSON object: "+err.Error())
+		return
+	}
+	raw["target_object_ids"] = json.RawMessage("null")
+	raw["target_emails"] = json.RawMessage("null")
+	b, err := json.Marshal(raw)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot upgrade the state", err.Error())
+		return
+	}
+	resp.DynamicValue = &tfprotov6.DynamicValue{JSON: b}
+}
+
+// distinctIgnoringCase refuses a list with one id or address twice, in any
+// letter case.
 type distinctIgnoringCase struct{}
 
 func (distinctIgnoringCase) Description(context.Context) string {
-	return "no two elements may differ only in letter case"
+	return "no id or address twice, in any letter case"
 }
 func (v distinctIgnoringCase) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (distinctIgnoringCase) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+func (distinctIgnoringCase) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
 	seen := map[string]string{}
 	for _, e := range req.ConfigValue.Elements() {
 		s, ok := e.(types.String)
@@ -177,8 +224,11 @@ func (distinctIgnoringCase) ValidateSet(_ context.Context, req validator.SetRequ
 		}
 		k := strings.ToLower(s.ValueString())
 		if prev, dup := seen[k]; dup {
-			resp.Diagnostics.AddAttributeError(req.Path, "Same target twice",
-				fmt.Sprintf("%q and %q name the same target (Graph compares ids and addresses without regard to case). List it once.", prev, s.ValueString()))
+			detail := fmt.Sprintf("%q is listed twice. List it once.", prev)
+			if prev != s.ValueString() {
+				detail = fmt.Sprintf("%q and %q name the same target (Graph compares ids and addresses without regard to case). List it once.", prev, s.ValueString())
+			}
+			resp.Diagnostics.AddAttributeError(req.Path, "Same target twice", detail)
 			return
 		}
 		seen[k] = s.ValueString()
@@ -189,20 +239,52 @@ func (r *accessPackageAssignmentsResource) ValidateConfig(ctx context.Context, r
 	validateSchedule(ctx, req.Config, &resp.Diagnostics)
 }
 
-// target is one configured or held target: an object id or an email.
-type target struct {
-	key   string // as written in the configuration or state
-	email bool
+// configTargets copies the write-only targets from the configuration into
+// m (they are null in every plan and state).
+func configTargets(ctx context.Context, cfg tfsdk.Config, m *accessPackageAssignmentsResourceModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	diags.Append(cfg.GetAttribute(ctx, path.Root("target_object_ids"), &m.TargetObjectIDs)...)
+	diags.Append(cfg.GetAttribute(ctx, path.Root("target_emails"), &m.TargetEmails)...)
+	return diags
 }
 
-// targetsOf reads the two sets; ok is false while either is unknown.
-func targetsOf(m assignmentSetModel) ([]target, bool) {
+// samePlannedTargets refuses an apply whose configured targets are not the
+// ones its plan showed in assignment_ids (a write-only value is read again
+// from the configuration at apply): nothing is sent.
+func samePlannedTargets(plan accessPackageAssignmentsResourceModel, targets []target, diags *diag.Diagnostics) {
+	if plan.AssignmentIDs.IsNull() || plan.AssignmentIDs.IsUnknown() {
+		return // the plan could not know them
+	}
+	planned := map[string]bool{}
+	for k := range plan.AssignmentIDs.Elements() {
+		planned[strings.ToLower(k)] = true
+	}
+	listed := keysOf(targets)
+	var diff []string
+	for k := range listed {
+		if !planned[k] {
+			diff = append(diff, "+ "+k)
+		}
+	}
+	for k := range planned {
+		if !listed[k] {
+			diff = append(diff, "- "+k)
+		}
+	}
+	if len(diff) > 0 {
+		diags.AddError("Targets changed since the plan",
+			fmt.Sprintf("The targets in the configuration are not the ones the plan showed in assignment_ids (they are write-only, so the apply reads them from the configuration again):\n\n%s\n\nNothing was sent. Plan again.", bulletList(diff)))
+	}
+}
+
+// targetsOf reads the two lists; ok is false while either is unknown.
+func targetsOf(m accessPackageAssignmentsResourceModel) ([]target, bool) {
 	if m.TargetObjectIDs.IsUnknown() || m.TargetEmails.IsUnknown() {
 		return nil, false
 	}
 	var out []target
 	for _, set := range []struct {
-		v     targetSetValue
+		v     types.List
 		email bool
 	}{{m.TargetObjectIDs, false}, {m.TargetEmails, true}} {
 		for _, e := range set.v.Elements() {
@@ -217,8 +299,8 @@ func targetsOf(m assignmentSetModel) ([]target, bool) {
 }
 
 // heldOf reads what the state records Graph holds, keyed by lower-cased target.
-func heldOf(ctx context.Context, m assignmentSetModel) (map[string]heldEntry, diag.Diagnostics) {
-	out := map[string]heldEntry{}
+func heldOf(ctx context.Context, m accessPackageAssignmentsResourceModel) (map[string]holding, diag.Diagnostics) {
+	out := map[string]holding{}
 	var diags diag.Diagnostics
 	read := func(v types.Map) map[string]string {
 		raw := map[string]string{}
@@ -230,7 +312,7 @@ func heldOf(ctx context.Context, m assignmentSetModel) (map[string]heldEntry, di
 	ids, undelivered, invited := read(m.AssignmentIDs), read(m.Undelivered), read(m.InvitedObjectIDs)
 	ended, starts, ends := read(m.Ended), read(m.AccessStarts), read(m.AccessEnds)
 	for k, id := range ids {
-		h := heldEntry{key: k, ID: id, State: graph.StateDelivered, ObjectID: invited[k], Start: starts[k], End: ends[k]}
+		h := holding{Key: k, AssignmentID: id, State: graph.StateDelivered, ObjectID: invited[k], Start: starts[k], End: ends[k]}
 		if st, ok := undelivered[k]; ok {
 			h.State = st
 		}
@@ -238,34 +320,22 @@ func heldOf(ctx context.Context, m assignmentSetModel) (map[string]heldEntry, di
 			h.State, h.EndedBy = graph.StateExpired, by
 		}
 		if h.State == graph.StateScheduled {
-			h.RequestID = id // no assignment yet: the id is the request's
+			// No assignment yet: the state records the request's id.
+			h.AssignmentID, h.RequestID = "", id
 		}
+		if id == "" {
+			continue // Graph held nothing for it (undelivered: notAssigned)
+		}
+		h.Email = strings.Contains(k, "@") // an object id is a GUID
 		out[strings.ToLower(k)] = h
 	}
 	return out, diags
 }
 
-// heldEntry is what Graph holds for a target, in the provider's terms. An
-// entry whose access ended and which the provider keeps (its schedule or
-// Entra's decision; see assignment_endings.go) has State expired and
-// EndedBy.
-type heldEntry struct {
-	key                            string
-	email                          bool
-	ID, State, RequestID, ObjectID string
-	// Start and End are the access's, as Graph holds them (RFC 3339); End
-	// is when it ended, once it has.
-	Start, End string
-	EndedBy    string
-}
-
-// ended says whether the entry's access has ended (and is kept as ended).
-func (h heldEntry) ended() bool { return h.State == graph.StateExpired }
-
 // endedDrift reads, from the state's ended map, the targets whose access
 // was removed outside Terraform (the refresh dropped them from the sets and
 // the maps, so that the plan adds them back), keyed by lower-cased target.
-func endedDrift(ctx context.Context, m assignmentSetModel) map[string]string {
+func endedDrift(ctx context.Context, m accessPackageAssignmentsResourceModel) map[string]string {
 	out := map[string]string{}
 	if m.Ended.IsNull() || m.Ended.IsUnknown() {
 		return out
@@ -289,7 +359,7 @@ func endedDrift(ctx context.Context, m assignmentSetModel) map[string]string {
 // says whose access goes when the plan cannot show it (a new resource, or
 // targets known only at apply).
 func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var plan, prior assignmentSetModel
+	var plan, prior accessPackageAssignmentsResourceModel
 	creating := req.State.Raw.IsNull()
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
@@ -304,7 +374,12 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		return
 	}
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(configTargets(ctx, req.Config, &plan)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.TargetObjectIDs.IsNull() && plan.TargetEmails.IsNull() {
+		noTargets(ctx, prior, &resp.Diagnostics)
 		return
 	}
 	changed := creating || !plan.Schedule.Equal(prior.Schedule) || !plan.Answers.Equal(prior.Answers)
@@ -324,8 +399,20 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 		}
 	}
 	if creating {
-		// Nothing is known of the targets' assignments before the create.
-		unknownMaps("assignment_ids", "undelivered", "invited_object_ids")
+		// Nothing is known of the targets' assignments before the create,
+		// but who they are: the plan lists them, person by person.
+		unknownMaps("undelivered", "invited_object_ids")
+		if known {
+			ids := make(map[string]attr.Value, len(targets))
+			for _, t := range targets {
+				ids[t.key] = types.StringUnknown()
+			}
+			m, d := types.MapValue(types.StringType, ids)
+			resp.Diagnostics.Append(d...)
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignment_ids"), m)...)
+		} else {
+			unknownMaps("assignment_ids")
+		}
 		if r.configured() && !plan.AccessPackageID.IsUnknown() && !plan.AssignmentPolicyID.IsUnknown() {
 			r.planCreate(ctx, plan, targets, known, &resp.Diagnostics)
 		}
@@ -358,38 +445,49 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	work := changed
 	var kept, renewed, restored, conflicts []string
 	adding := false
-	added := map[string]bool{} // targets the apply assigns
+	added := map[string]bool{}   // targets the apply assigns
+	touched := map[string]bool{} // keys of the targets the apply sends a request for
 	for _, t := range targets {
 		k := strings.ToLower(t.key)
 		h, ok := held[k]
+		key := t.key
+		if ok {
+			key = h.Key // a change of letter case alone changes nothing
+		}
 		switch {
 		case ok && h.ended() && h.EndedBy == endedByTerraform:
 			conflicts = append(conflicts, t.key)
-			ids[t.key] = types.StringValue(h.ID)
+			ids[key] = types.StringValue(h.stateID())
 		case ok && h.ended() && renewing[k]:
-			ids[t.key] = types.StringUnknown()
+			ids[key] = types.StringUnknown()
 			work, adding = true, true
 			added[k] = true
 			renewed = append(renewed, fmt.Sprintf("%s (ended by %s on %s)", t.key, h.EndedBy, h.End))
 		case ok && h.ended():
-			ids[t.key] = types.StringValue(h.ID)
+			ids[key] = types.StringValue(h.stateID())
 			kept = append(kept, fmt.Sprintf("%s: ended by %s on %s", t.key, h.EndedBy, h.End))
 		case !ok:
-			ids[t.key] = types.StringUnknown()
+			ids[key] = types.StringUnknown()
 			work, adding = true, true
 			added[k] = true
 			if d, ok := drift[k]; ok {
 				restored = append(restored, fmt.Sprintf("%s (removed by %s)", t.key, map[string]string{endedByAdmin: "a person or tool outside Terraform", endedByUser: "the person themselves"}[d]))
 			}
 		case failedDelivery(h.State) && stale[k]:
-			ids[t.key] = types.StringValue(h.ID)
+			ids[key] = types.StringValue(h.stateID())
 			staleFailures = append(staleFailures, fmt.Sprintf("%s (%s)", t.key, h.State))
 		case failedDelivery(h.State):
 			// Retried in place: the assignment keeps its id.
-			ids[t.key] = types.StringValue(h.ID)
+			ids[key] = types.StringValue(h.stateID())
 			work = true
+			touched[key] = true
 		default:
-			ids[t.key] = types.StringValue(h.ID)
+			ids[key] = types.StringValue(h.stateID())
+		}
+	}
+	for key, v := range ids {
+		if v.IsUnknown() {
+			touched[key] = true
 		}
 	}
 	if len(staleFailures) > 0 {
@@ -401,7 +499,7 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	listed := keysOf(targets)
 	for k, h := range held {
 		if !listed[k] {
-			gone = append(gone, h.key)
+			gone = append(gone, h.Key)
 		}
 	}
 	if len(gone) > 0 && r.configured() {
@@ -419,9 +517,21 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	m, d := types.MapValue(types.StringType, ids)
 	resp.Diagnostics.Append(d...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("assignment_ids"), m)...)
-	if work || len(gone) > 0 {
+	switch {
+	case (work || len(gone) > 0) && changed:
 		unknownMaps(computed...)
-	} else {
+	case work || len(gone) > 0:
+		// Only the targets this apply sends a request for get new dates;
+		// the others keep theirs. So a plan that adds one target to
+		// thousands shows that one, not every date as known after apply.
+		unknownMaps("undelivered", "invited_object_ids", "ended")
+		for _, f := range []struct {
+			name string
+			v    types.Map
+		}{{"access_start_date_times", prior.AccessStarts}, {"access_end_date_times", prior.AccessEnds}} {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(f.name), plannedDates(f.v, ids, touched))...)
+		}
+	default:
 		for _, f := range []struct {
 			name string
 			v    types.Map
@@ -436,10 +546,71 @@ func (r *accessPackageAssignmentsResource) ModifyPlan(ctx context.Context, req r
 	}
 }
 
+// noTargets refuses a configuration that sets neither target list. The
+// resource removes everyone it does not list, so "remove everyone" must be
+// said (an empty list); leaving both out is what terraform plan
+// -generate-config-out writes for an imported resource, whose write-only
+// targets are not in the state it reads. The error gives the lines that
+// keep everyone who holds the access now (from the state, when there is
+// one: after an import, everyone the package's listing showed).
+func noTargets(ctx context.Context, prior accessPackageAssignmentsResourceModel, diags *diag.Diagnostics) {
+	held, _ := heldOf(ctx, prior)
+	var ids, mails []string
+	for _, h := range held {
+		if h.ended() {
+			continue
+		}
+		if h.Email {
+			mails = append(mails, h.Key)
+		} else {
+			ids = append(ids, h.Key)
+		}
+	}
+	quote := func(xs []string) string {
+		sort.Strings(xs)
+		q := make([]string, len(xs))
+		for i, x := range xs {
+			q[i] = strconv.Quote(x)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	}
+	keep := "  target_object_ids = " + quote(ids)
+	if len(mails) > 0 {
+		keep += "\n  target_emails     = " + quote(mails)
+	}
+	detail := "Neither target_object_ids nor target_emails is set. The resource removes everyone it does not list, so the list must be said: to remove everyone, set target_object_ids = []."
+	if len(held) > 0 {
+		detail += fmt.Sprintf("\n\nTerraform cannot write write-only attributes into a configuration it generates (terraform plan -generate-config-out). To keep everyone who holds the access now (%d), add:\n\n%s\n\nthen remove anyone who should lose it.", len(ids)+len(mails), keep)
+	}
+	diags.AddAttributeError(path.Root("target_object_ids"), "No targets", detail)
+}
+
+// plannedDates plans a map of dates: unknown for the targets the apply
+// sends a request for (touched), the prior date for the others it keeps
+// (ids' keys), nothing for those it removes. The apply records an empty
+// date for a touched target that has none (recordApplied), so the keys
+// it planned are the keys it returns.
+func plannedDates(prior types.Map, ids map[string]attr.Value, touched map[string]bool) types.Map {
+	if prior.IsNull() || prior.IsUnknown() {
+		return types.MapUnknown(types.StringType)
+	}
+	old := prior.Elements()
+	out := make(map[string]attr.Value, len(ids))
+	for key := range ids {
+		switch v, ok := old[key]; {
+		case touched[key]:
+			out[key] = types.StringUnknown()
+		case ok:
+			out[key] = v
+		}
+	}
+	return types.MapValueMust(types.StringType, out)
+}
+
 // renewals is the ended targets a plan renews: those whose access ended
 // by its schedule when the schedule changes, and every one the provider
 // keeps as ended (schedule, Entra, unknown) when renew changes.
-func renewals(held map[string]heldEntry, plan, prior assignmentSetModel) map[string]bool {
+func renewals(held map[string]holding, plan, prior accessPackageAssignmentsResourceModel) map[string]bool {
 	renew := !plan.Renew.Equal(prior.Renew)
 	schedule := !plan.Schedule.Equal(prior.Schedule)
 	out := map[string]bool{}
@@ -459,7 +630,7 @@ func renewals(held map[string]heldEntry, plan, prior assignmentSetModel) map[str
 // ended: kept as ended (a warning for each, with what to do), renewed,
 // restored (a removal outside Terraform), or — removed by another resource
 // of this provider — an error.
-func planEndings(m assignmentSetModel, kept, renewed, restored, conflicts []string, diags *diag.Diagnostics) {
+func planEndings(m accessPackageAssignmentsResourceModel, kept, renewed, restored, conflicts []string, diags *diag.Diagnostics) {
 	pkg := m.AccessPackageID.ValueString()
 	if len(conflicts) > 0 {
 		diags.AddError("Another resource manages this access",
@@ -487,7 +658,7 @@ func planEndings(m assignmentSetModel, kept, renewed, restored, conflicts []stri
 // list, or, while the targets are known only at apply, everyone who holds
 // it — and stops the plan when another resource manages any of them, or
 // when one person is listed twice. One listing of the package, read only.
-func (r *accessPackageAssignmentsResource) planCreate(ctx context.Context, plan assignmentSetModel, targets []target, known bool, diags *diag.Diagnostics) {
+func (r *accessPackageAssignmentsResource) planCreate(ctx context.Context, plan accessPackageAssignmentsResourceModel, targets []target, known bool, diags *diag.Diagnostics) {
 	held, _, err := r.observe(ctx, plan, nil, manager{})
 	if err != nil {
 		tflog.Warn(ctx, "could not list the package's assignments at plan time", map[string]any{"error": err.Error()})
@@ -506,9 +677,9 @@ func (r *accessPackageAssignmentsResource) planCreate(ctx context.Context, plan 
 	var gone, kept []string
 	for k, h := range held {
 		if listed[k] {
-			kept = append(kept, h.key)
+			kept = append(kept, h.Key)
 		} else {
-			gone = append(gone, h.key)
+			gone = append(gone, h.Key)
 		}
 	}
 	if len(gone) == 0 {
@@ -521,14 +692,14 @@ func (r *accessPackageAssignmentsResource) planCreate(ctx context.Context, plan 
 
 // warnUnknownTargets says, when the targets are known only at apply, that
 // the apply removes anyone they do not list, and who holds the access now.
-func warnUnknownTargets(m assignmentSetModel, held map[string]heldEntry, diags *diag.Diagnostics) {
+func warnUnknownTargets(m accessPackageAssignmentsResourceModel, held map[string]holding, diags *diag.Diagnostics) {
 	if len(held) == 0 {
 		return
 	}
 	var who []string
 	for _, h := range held {
 		if !h.ended() {
-			who = append(who, h.key)
+			who = append(who, h.Key)
 		}
 	}
 	if len(who) == 0 {
@@ -555,7 +726,7 @@ func bulletList(items []string) string {
 // the two would show as a change on every plan. What tells is the user
 // Entra invited for the email (from the state, invited; or, for a new
 // resource, from the listing, held).
-func samePersonTwice(targets []target, invited map[string]string, held map[string]heldEntry, diags *diag.Diagnostics) {
+func samePersonTwice(targets []target, invited map[string]string, held map[string]holding, diags *diag.Diagnostics) {
 	ids := map[string]string{}
 	for _, t := range targets {
 		if !t.email {
@@ -582,10 +753,10 @@ func samePersonTwice(targets []target, invited map[string]string, held map[strin
 // configuration does not list (listed; nil: none, as for a destroy), those
 // the roster does not list either — they appeared outside this resource —
 // whose request carries another manager's marker.
-func (r *accessPackageAssignmentsResource) checkManagers(ctx context.Context, m assignmentSetModel, held map[string]heldEntry, listed map[string]bool, ros roster, diags *diag.Diagnostics) {
-	var unlisted []heldEntry
+func (r *accessPackageAssignmentsResource) checkManagers(ctx context.Context, m accessPackageAssignmentsResourceModel, held map[string]holding, listed map[string]bool, ros roster, diags *diag.Diagnostics) {
+	var unlisted []holding
 	for k, h := range held {
-		if !listed[k] && !ros.has(h.key) && h.ID != "" && h.State != graph.StateScheduled && !h.ended() {
+		if !listed[k] && !ros.has(h.Key) && h.AssignmentID != "" && !h.ended() {
 			unlisted = append(unlisted, h)
 		}
 	}
@@ -613,7 +784,7 @@ func (r *accessPackageAssignmentsResource) checkManagers(ctx context.Context, m 
 // otherManagers finds, for each assignment, the manager that the marker of
 // its latest delivered adminAdd or adminUpdate request names, when that is
 // not self: one listing of the package's delivered requests.
-func (r *accessPackageAssignmentsResource) otherManagers(ctx context.Context, pkg string, hs []heldEntry, self manager) (map[string]manager, error) {
+func (r *accessPackageAssignmentsResource) otherManagers(ctx context.Context, pkg string, hs []holding, self manager) (map[string]manager, error) {
 	reqs, err := r.client.ListRequests(ctx, graph.RequestFilter{AccessPackageID: pkg, State: graph.StateDelivered})
 	if err != nil {
 		return nil, err
@@ -630,12 +801,12 @@ func (r *accessPackageAssignmentsResource) otherManagers(ctx context.Context, pk
 	}
 	out := map[string]manager{}
 	for _, h := range hs {
-		q := latest[strings.ToLower(h.ID)]
+		q := latest[strings.ToLower(h.AssignmentID)]
 		if q == nil {
 			continue
 		}
 		if mgr, ok := managerOf(q.Justification); ok && mgr != self {
-			out[h.key] = mgr
+			out[h.Key] = mgr
 		}
 	}
 	return out, nil
@@ -653,16 +824,6 @@ func (r *accessPackageAssignmentsResource) rosterOf(ctx context.Context, private
 	return decodeRoster(raw)
 }
 
-// keysOf is the set of targets, lower-cased: ids and addresses compare
-// without regard to case, and a map keeps the lookups linear at thousands.
-func keysOf(ts []target) map[string]bool {
-	out := make(map[string]bool, len(ts))
-	for _, t := range ts {
-		out[strings.ToLower(t.key)] = true
-	}
-	return out
-}
-
 // Create makes Graph hold exactly the configured targets, keeping those who
 // already hold the access. Whatever it could not finish — a target Graph
 // refused, an interruption, a timeout, a lost answer — it saves in a state
@@ -672,7 +833,7 @@ func keysOf(ts []target) map[string]bool {
 // from the plan, and the next apply would replace it — remove everyone, then
 // add everyone. The next plan retries exactly what failed.
 func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan assignmentSetModel
+	var plan accessPackageAssignmentsResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -682,7 +843,12 @@ func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resou
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	plan.ID = types.StringValue(plan.AccessPackageID.ValueString() + "/" + plan.AssignmentPolicyID.ValueString())
+	resp.Diagnostics.Append(configTargets(ctx, req.Config, &plan)...)
 	targets, _ := targetsOf(plan)
+	samePlannedTargets(plan, targets, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	ros := roster{Manager: newManagerID()}
 
 	// What the package already has under the policy: kept, or removed —
@@ -699,24 +865,24 @@ func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out := r.converge(ctx, &plan, held, convergeOptions{mgr: ros.self()}, &resp.Diagnostics)
+	out := r.converge(ctx, plan, held, convergeOptions{mgr: ros.self()}, &resp.Diagnostics)
 	if out == nil {
 		return
 	}
-	if out.failed > 0 && !out.touched && len(out.after) == 0 {
+	if len(out.Failures) > 0 && !out.Touched && len(out.After) == 0 {
 		// Graph refused everything and holds nothing: there is nothing to
 		// track, and an error saves no state (so nothing is tainted).
-		out.report(&resp.Diagnostics, true)
+		reportFailures(out.Failures, &resp.Diagnostics, true)
 		return
 	}
-	out.report(&resp.Diagnostics, false)
-	resp.Diagnostics.Append(recordApplied(&plan, out.after)...)
+	reportFailures(out.Failures, &resp.Diagnostics, false)
+	resp.Diagnostics.Append(recordApplied(&plan, out.After)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, rosterKey, ros.with(keysList(targets)).encode())...)
 }
 
 func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m assignmentSetModel
+	var m accessPackageAssignmentsResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -741,7 +907,7 @@ func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resourc
 		if ros.ClaimAll {
 			var keys []string
 			for _, h := range held {
-				keys = append(keys, h.key)
+				keys = append(keys, h.Key)
 			}
 			ros = ros.with(keys)
 		}
@@ -750,7 +916,7 @@ func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resourc
 }
 
 func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, prior assignmentSetModel
+	var plan, prior accessPackageAssignmentsResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
 	if resp.Diagnostics.HasError() {
@@ -765,11 +931,12 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 	if ros.Manager == "" {
 		ros.Manager = newManagerID()
 	}
+	resp.Diagnostics.Append(configTargets(ctx, req.Config, &plan)...)
 	targets, _ := targetsOf(plan)
+	samePlannedTargets(plan, targets, &resp.Diagnostics)
 	// What Graph holds is the state the plan was made from, refreshed.
 	held, d := heldOf(ctx, prior)
 	resp.Diagnostics.Append(d...)
-	markEmails(held, prior)
 	// The plan checked who manages what it removes; a saved plan may be
 	// applied much later, so look again before anything is sent.
 	r.checkManagers(ctx, plan, held, keysOf(targets), ros, &resp.Diagnostics)
@@ -782,12 +949,12 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 		addGraphError(&resp.Diagnostics, "Error updating access package assignments", "Could not read the requests of the failed deliveries, to tell whether Graph can still reprocess them.", err)
 		return
 	}
-	out := r.converge(ctx, &plan, held, convergeOptions{refresh: changed, renew: renewals(held, plan, prior), noRetry: stale, mgr: ros.self()}, &resp.Diagnostics)
+	out := r.converge(ctx, plan, held, convergeOptions{refresh: changed, renew: renewals(held, plan, prior), noRetry: stale, mgr: ros.self()}, &resp.Diagnostics)
 	if out == nil {
 		return
 	}
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, rosterKey, ros.with(keysList(targets)).encode())...)
-	if out.failed > 0 {
+	if len(out.Failures) > 0 {
 		// Terraform does not taint an update that fails, and takes the
 		// state it returns: record what Graph holds, targets included, so
 		// the next plan shows what is left to do. The schedule or answers
@@ -796,16 +963,16 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 		if changed {
 			plan.Schedule, plan.Answers = prior.Schedule, prior.Answers
 		}
-		resp.Diagnostics.Append(record(&plan, out.after, nil)...)
+		resp.Diagnostics.Append(record(&plan, out.After, nil)...)
 	} else {
-		resp.Diagnostics.Append(recordApplied(&plan, out.after)...)
+		resp.Diagnostics.Append(recordApplied(&plan, out.After)...)
 	}
-	out.report(&resp.Diagnostics, true)
+	reportFailures(out.Failures, &resp.Diagnostics, true)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var m assignmentSetModel
+	var m accessPackageAssignmentsResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -817,24 +984,23 @@ func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resou
 	ros := r.rosterOf(ctx, req.Private, &resp.Diagnostics)
 	held, d := heldOf(ctx, m)
 	resp.Diagnostics.Append(d...)
-	markEmails(held, m)
 	r.checkManagers(ctx, m, held, nil, ros, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	none := m
-	none.TargetObjectIDs, _ = targetSet(nil)
-	none.TargetEmails = targetSetNull()
-	out := r.converge(ctx, &none, held, convergeOptions{mgr: ros.self()}, &resp.Diagnostics)
+	none.TargetObjectIDs = types.ListValueMust(types.StringType, nil)
+	none.TargetEmails = types.ListNull(types.StringType)
+	out := r.converge(ctx, none, held, convergeOptions{mgr: ros.self()}, &resp.Diagnostics)
 	if out == nil {
 		return
 	}
-	if out.failed > 0 {
+	if len(out.Failures) > 0 {
 		// Keep what is still held in the state, so nothing is left untracked.
-		resp.Diagnostics.Append(record(&m, out.after, nil)...)
+		resp.Diagnostics.Append(record(&m, out.After, nil)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	}
-	out.report(&resp.Diagnostics, true)
+	reportFailures(out.Failures, &resp.Diagnostics, true)
 }
 
 func (r *accessPackageAssignmentsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -865,7 +1031,7 @@ func keysList(ts []target) []string {
 }
 
 // invited is the state's invited_object_ids, keyed by lower-cased email.
-func (m assignmentSetModel) invited(ctx context.Context) map[string]string {
+func (m accessPackageAssignmentsResourceModel) invited(ctx context.Context) map[string]string {
 	out := map[string]string{}
 	if m.InvitedObjectIDs.IsNull() || m.InvitedObjectIDs.IsUnknown() {
 		return out
@@ -878,24 +1044,12 @@ func (m assignmentSetModel) invited(ctx context.Context) map[string]string {
 	return out
 }
 
-// markEmails marks the held entries that are email targets in m.
-func markEmails(held map[string]heldEntry, m assignmentSetModel) {
-	for _, e := range m.TargetEmails.Elements() {
-		if s, ok := e.(types.String); ok {
-			if h, ok := held[strings.ToLower(s.ValueString())]; ok {
-				h.email = true
-				held[strings.ToLower(s.ValueString())] = h
-			}
-		}
-	}
-}
-
 // observe reads what Graph holds in the package under the policy: one
 // paged listing of its assignments (never one call per target), and, only
 // when the state records requests scheduled for a later start, one listing
 // of the package's scheduled requests. Entries are keyed like prior (the
 // configuration's spelling), email targets by email.
-func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assignmentSetModel, prior map[string]heldEntry, self manager) (map[string]heldEntry, map[string]driftEntry, error) {
+func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m accessPackageAssignmentsResourceModel, prior map[string]holding, self manager) (map[string]holding, map[string]driftEntry, error) {
 	pkg, policy := m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString()
 	list, err := r.client.ListAssignments(ctx, graph.AssignmentFilter{AccessPackageID: pkg, PolicyID: policy})
 	if err != nil {
@@ -915,7 +1069,10 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 		}
 	}
 	for k, h := range prior {
-		spellings[k] = h.key
+		spellings[k] = h.Key
+		if h.Email {
+			emails[k] = h.Key // the state's email targets (write-only in the configuration)
+		}
 	}
 	spelling := func(k string) string {
 		if s, ok := spellings[strings.ToLower(k)]; ok {
@@ -923,32 +1080,32 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 		}
 		return k
 	}
-	held := map[string]heldEntry{}
+	held := map[string]holding{}
 	byID := map[string]*graph.Assignment{}
 	for _, a := range list {
 		byID[strings.ToLower(a.ID)] = a
 		if !a.Live() || a.Target == nil {
 			continue
 		}
-		h := heldEntry{ID: a.ID, State: a.State, ObjectID: a.Target.ObjectID}
+		h := holding{AssignmentID: a.ID, State: a.State, ObjectID: a.Target.ObjectID}
 		h.Start, h.End = timeString(a.Schedule, false), timeString(a.Schedule, true)
 		switch mail, ok := emails[strings.ToLower(a.Target.Email)]; {
 		case ok && a.Target.Email != "":
-			h.key, h.email = mail, true
+			h.Key, h.Email = mail, true
 		case a.Target.ObjectID != "":
-			h.key = spelling(a.Target.ObjectID)
+			h.Key = spelling(a.Target.ObjectID)
 		case a.Target.Email != "":
-			h.key, h.email = a.Target.Email, true
+			h.Key, h.Email = a.Target.Email, true
 		default:
 			continue
 		}
-		held[strings.ToLower(h.key)] = h
+		held[strings.ToLower(h.Key)] = h
 	}
 	// Requests scheduled for a later start have no assignment yet.
-	var scheduled []heldEntry
+	var scheduled []holding
 	for _, h := range prior {
 		if h.State == graph.StateScheduled {
-			if _, has := held[strings.ToLower(h.key)]; !has {
+			if _, has := held[strings.ToLower(h.Key)]; !has {
 				scheduled = append(scheduled, h)
 			}
 		}
@@ -963,9 +1120,9 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 			open[strings.ToLower(q.ID)] = true
 		}
 		for _, h := range scheduled {
-			if open[strings.ToLower(h.ID)] {
-				h.email = emails[strings.ToLower(h.key)] != ""
-				held[strings.ToLower(h.key)] = h
+			if open[strings.ToLower(h.RequestID)] {
+				h.Email = emails[strings.ToLower(h.Key)] != ""
+				held[strings.ToLower(h.Key)] = h
 			}
 		}
 	}
@@ -981,14 +1138,14 @@ func (r *accessPackageAssignmentsResource) observe(ctx context.Context, m assign
 // outside Terraform (the plan adds it back). An ending the state already explains is not read again; the
 // others cost one listing of the package's requests since shortly before
 // the first of them ended.
-func (r *accessPackageAssignmentsResource) endings(ctx context.Context, pkg string, prior, held map[string]heldEntry, byID map[string]*graph.Assignment, self manager) (map[string]driftEntry, error) {
+func (r *accessPackageAssignmentsResource) endings(ctx context.Context, pkg string, prior, held map[string]holding, byID map[string]*graph.Assignment, self manager) (map[string]driftEntry, error) {
 	drift := map[string]driftEntry{}
-	var fresh []heldEntry
+	var fresh []holding
 	for k, h := range prior {
 		if _, live := held[k]; live {
 			continue
 		}
-		a := byID[strings.ToLower(h.ID)]
+		a := byID[strings.ToLower(h.AssignmentID)]
 		if a == nil || a.Live() || a.Expired == nil {
 			continue // not an assignment the state knew ended: gone, or never made
 		}
@@ -1004,7 +1161,7 @@ func (r *accessPackageAssignmentsResource) endings(ctx context.Context, pkg stri
 	}
 	since := time.Now()
 	for _, h := range fresh {
-		if a := byID[strings.ToLower(h.ID)]; a.Expired.Before(since) {
+		if a := byID[strings.ToLower(h.AssignmentID)]; a.Expired.Before(since) {
 			since = *a.Expired
 		}
 	}
@@ -1014,13 +1171,13 @@ func (r *accessPackageAssignmentsResource) endings(ctx context.Context, pkg stri
 		return nil, fmt.Errorf("some assignments have ended, and the package's requests, which say why, could not be listed: %w", err)
 	}
 	for _, h := range fresh {
-		e := classifyEnding(byID[strings.ToLower(h.ID)], reqs, self)
+		e := classifyEnding(byID[strings.ToLower(h.AssignmentID)], reqs, self)
 		h.EndedBy = e.By
 		if e.drift() {
-			drift[strings.ToLower(h.key)] = driftEntry{key: h.key, by: e.By}
+			drift[strings.ToLower(h.Key)] = driftEntry{key: h.Key, by: e.By}
 			continue
 		}
-		held[strings.ToLower(h.key)] = h
+		held[strings.ToLower(h.Key)] = h
 	}
 	return drift, nil
 }
@@ -1044,31 +1201,12 @@ func timeString(s *graph.Schedule, end bool) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// record writes what Graph holds into the model: the two target sets (null
-// stays null when empty) and the maps. drift is the targets whose access a
-// person removed outside Terraform: out of the sets, in ended.
-func record(m *assignmentSetModel, held map[string]heldEntry, drift map[string]driftEntry) diag.Diagnostics {
-	var diags diag.Diagnostics
-	var ids, mails []attr.Value
-	for _, h := range held {
-		if h.email {
-			mails = append(mails, types.StringValue(h.key))
-		} else {
-			ids = append(ids, types.StringValue(h.key))
-		}
-	}
-	set := func(prior targetSetValue, vs []attr.Value) targetSetValue {
-		if len(vs) == 0 && prior.IsNull() {
-			return prior
-		}
-		s, d := targetSet(vs)
-		diags.Append(d...)
-		return s
-	}
-	m.TargetObjectIDs = set(m.TargetObjectIDs, ids)
-	m.TargetEmails = set(m.TargetEmails, mails)
-	diags.Append(recordMaps(m, held, drift, nil)...)
-	return diags
+// record writes what Graph holds into the model's maps (the targets are
+// write-only: the keys of assignment_ids record them). drift is the targets
+// whose access a person removed outside Terraform: out of assignment_ids,
+// in ended.
+func record(m *accessPackageAssignmentsResourceModel, held map[string]holding, drift map[string]driftEntry) diag.Diagnostics {
+	return recordMaps(m, held, drift, nil)
 }
 
 // notAssigned is the undelivered value of a configured target for which
@@ -1076,27 +1214,75 @@ func record(m *assignmentSetModel, held map[string]heldEntry, drift map[string]d
 // ended (interrupted, timed out) before Graph made an assignment.
 const notAssigned = "notAssigned"
 
-// recordApplied writes what Graph holds after an apply into the computed
-// maps and keeps the target sets as planned (the configuration's): the
-// state Terraform checks against the plan. A configured target that Graph
-// holds nothing for is undelivered, notAssigned; the next refresh drops it
-// from the sets, so the next plan adds it again.
-func recordApplied(m *assignmentSetModel, held map[string]heldEntry) diag.Diagnostics {
+// recordApplied writes what Graph holds after an apply for the configured
+// targets into the computed maps, keyed as the plan keyed assignment_ids:
+// the state Terraform checks against the plan. A configured target that
+// Graph holds nothing for has an empty assignment id and is undelivered,
+// notAssigned; the next refresh drops it, so the next plan adds it again.
+// Anyone else Graph still holds (a removal that failed) is left to the next
+// refresh, which lists the package and records them.
+func recordApplied(m *accessPackageAssignmentsResourceModel, held map[string]holding) diag.Diagnostics {
 	targets, _ := targetsOf(*m)
-	var missing []string
-	for _, t := range targets {
-		if _, ok := held[strings.ToLower(t.key)]; !ok {
-			missing = append(missing, t.key)
+	spelled := map[string]string{}
+	if !m.AssignmentIDs.IsNull() && !m.AssignmentIDs.IsUnknown() {
+		for k := range m.AssignmentIDs.Elements() {
+			spelled[strings.ToLower(k)] = k
 		}
 	}
-	return recordMaps(m, held, nil, missing)
+	mine := make(map[string]holding, len(targets))
+	var missing []string
+	for _, t := range targets {
+		k := strings.ToLower(t.key)
+		key := t.key
+		if s, ok := spelled[k]; ok {
+			key = s
+		}
+		h, ok := held[k]
+		if !ok {
+			missing = append(missing, key)
+			continue
+		}
+		h.Key = key
+		mine[k] = h
+	}
+	// Every date the plan has a key for is recorded, empty when Graph has
+	// none (a request refused, a delivery still failing).
+	planned := func(v types.Map) []string {
+		var keys []string
+		if !v.IsNull() && !v.IsUnknown() {
+			for k := range v.Elements() {
+				keys = append(keys, k)
+			}
+		}
+		return keys
+	}
+	needStarts, needEnds := planned(m.AccessStarts), planned(m.AccessEnds)
+	diags := recordMaps(m, mine, nil, missing)
+	for _, f := range []struct {
+		dst  *types.Map
+		need []string
+	}{{&m.AccessStarts, needStarts}, {&m.AccessEnds, needEnds}} {
+		if len(f.need) == 0 {
+			continue
+		}
+		elems := f.dst.Elements()
+		for _, k := range f.need {
+			if _, ok := elems[k]; !ok {
+				elems[k] = types.StringValue("")
+			}
+		}
+		v, d := types.MapValue(types.StringType, elems)
+		diags.Append(d...)
+		*f.dst = v
+	}
+	return diags
 }
 
 // recordMaps writes the computed maps: each held target's assignment id,
 // start and end; undelivered for those not delivered (and notAssigned for
 // missing); invited for email targets; ended for those whose access ended
 // (and for drift).
-func recordMaps(m *assignmentSetModel, held map[string]heldEntry, drift map[string]driftEntry, missing []string) diag.Diagnostics {
+func recordMaps(m *accessPackageAssignmentsResourceModel, held map[string]holding, drift map[string]driftEntry, missing []string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	assignmentIDs := make(map[string]attr.Value, len(held))
 	starts := make(map[string]attr.Value, len(held))
@@ -1105,27 +1291,28 @@ func recordMaps(m *assignmentSetModel, held map[string]heldEntry, drift map[stri
 	invited := map[string]attr.Value{}
 	ended := map[string]attr.Value{}
 	for _, h := range held {
-		assignmentIDs[h.key] = types.StringValue(h.ID)
+		assignmentIDs[h.Key] = types.StringValue(h.stateID())
 		if h.Start != "" {
-			starts[h.key] = types.StringValue(h.Start)
+			starts[h.Key] = types.StringValue(h.Start)
 		}
 		if h.End != "" {
-			ends[h.key] = types.StringValue(h.End)
+			ends[h.Key] = types.StringValue(h.End)
 		}
 		switch {
 		case h.ended():
-			ended[h.key] = types.StringValue(h.EndedBy)
+			ended[h.Key] = types.StringValue(h.EndedBy)
 		case h.State != graph.StateDelivered:
-			undelivered[h.key] = types.StringValue(h.State)
+			undelivered[h.Key] = types.StringValue(h.State)
 		}
-		if h.email && h.ObjectID != "" {
-			invited[h.key] = types.StringValue(h.ObjectID)
+		if h.Email && h.ObjectID != "" {
+			invited[h.Key] = types.StringValue(h.ObjectID)
 		}
 	}
 	for _, d := range drift {
 		ended[d.key] = types.StringValue(d.by)
 	}
 	for _, k := range missing {
+		assignmentIDs[k] = types.StringValue("")
 		undelivered[k] = types.StringValue(notAssigned)
 	}
 	for _, f := range []struct {
@@ -1156,11 +1343,11 @@ type convergeOptions struct {
 // reprocess it (14 days after its request completed): a retry would fail on
 // every apply, and a replacement would remove whatever was delivered. One
 // listing of the package's requests, only when a delivery failed.
-func (r *accessPackageAssignmentsResource) stale(ctx context.Context, pkg string, held map[string]heldEntry) (map[string]bool, error) {
+func (r *accessPackageAssignmentsResource) stale(ctx context.Context, pkg string, held map[string]holding) (map[string]bool, error) {
 	failed := map[string]string{} // assignment id → target key
 	for k, h := range held {
-		if failedDelivery(h.State) && h.ID != "" {
-			failed[strings.ToLower(h.ID)] = k
+		if failedDelivery(h.State) && h.AssignmentID != "" {
+			failed[strings.ToLower(h.AssignmentID)] = k
 		}
 	}
 	if len(failed) == 0 {
@@ -1192,213 +1379,64 @@ func (r *accessPackageAssignmentsResource) stale(ctx context.Context, pkg string
 	return out, nil
 }
 
-// convergence is what an apply did.
-type convergence struct {
-	after    map[string]heldEntry
-	failures []failure
-	failed   int
-	// touched says that Graph may have taken a request: one answered, one
-	// whose answer was lost, an assignment found.
-	touched bool
-}
-
-type failure struct {
-	target, what string
-	err          error
-}
-
 // converge makes Graph hold exactly plan's targets, from held (what Graph
-// holds now): it adds the missing, removes the others, retries failed
-// deliveries and, when refresh is set, sends the schedule and answers to
-// every kept target. A target whose access ended is left as it is, unless
-// renew names it (a new adminAdd); one no longer listed is dropped, with no
-// request. Its requests carry mgr's marker. It returns what Graph holds
-// after (the caller records it); nil when nothing was sent (the error is in
-// diags).
-func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan *assignmentSetModel, held map[string]heldEntry, opts convergeOptions, diags *diag.Diagnostics) *convergence {
-	refresh, renew, mgr := opts.refresh, opts.renew, opts.mgr
-	targets, _ := targetsOf(*plan)
+// holds now): the changes are worked out by reconcile, sent together, and
+// settled into what Graph holds after (the caller records it). Its
+// requests carry mgr's marker. It returns nil when nothing was sent (the
+// error is in diags).
+func (r *accessPackageAssignmentsResource) converge(ctx context.Context, plan accessPackageAssignmentsResourceModel, held map[string]holding, opts convergeOptions, diags *diag.Diagnostics) *settled {
+	targets, _ := targetsOf(plan)
 	pkg, policy := plan.AccessPackageID.ValueString(), plan.AssignmentPolicyID.ValueString()
 	just := ""
 	if r.cloud.HasJustification {
-		just = withMarker(plan.Justification.ValueString(), mgr)
+		just = withMarker(plan.Justification.ValueString(), opts.mgr)
 	}
 	sch, d := expandSchedule(ctx, plan.Schedule)
 	diags.Append(d...)
 	var answers []graph.Answer
-	if len(plan.Answers.Elements()) > 0 && (refresh || len(targets) > 0) {
+	if len(plan.Answers.Elements()) > 0 && (opts.refresh || len(targets) > 0) {
 		answers, d = resolveAnswers(ctx, r.providerData, policy, plan.Answers)
 		diags.Append(d...)
 	}
 	if diags.HasError() {
 		return nil
 	}
-
-	var changes []graph.Change
-	var keys []string
-	after := map[string]heldEntry{}
-	for k, h := range held {
-		after[k] = h
-	}
-	wanted := map[string]bool{}
-	listed := keysOf(targets)
-	// A person held under their email and now listed by object id is the
-	// same assignment: keep it under the new key (removing the email's and
-	// adding the id's would take the access away).
-	heldByObject := map[string]string{}
-	for k, h := range held {
-		if h.email && h.ObjectID != "" {
-			heldByObject[strings.ToLower(h.ObjectID)] = k
-		}
-	}
-	for _, t := range targets {
-		k := strings.ToLower(t.key)
-		wanted[k] = true
-		h, ok := held[k]
-		if old, same := heldByObject[k]; !ok && !t.email && same && !listed[old] {
-			h, ok = held[old], true
-			h.email = false
-			held[k], wanted[old] = h, true
-			delete(after, old)
-		}
-		switch {
-		case !ok || (h.ended() && renew[k]):
-			in := graph.AddInput{AccessPackageID: pkg, PolicyID: policy, Justification: just, Schedule: sch, Answers: answers}
-			if t.email {
-				in.TargetEmail = t.key
-			} else {
-				in.TargetObjectID = t.key
-			}
-			changes = append(changes, graph.Change{Kind: graph.ChangeAdd, Add: in})
-		case h.ended():
-			h.key, h.email = t.key, t.email
-			after[k] = h
-			continue
-		case failedDelivery(h.State) && !opts.noRetry[k]:
-			changes = append(changes, graph.Change{Kind: graph.ChangeRetry, AssignmentID: h.ID, RequestID: h.RequestID})
-		case refresh && h.State != graph.StateScheduled:
-			changes = append(changes, graph.Change{Kind: graph.ChangeUpdate, AssignmentID: h.ID, Justification: just, Schedule: sch, Answers: answers})
-		default:
-			h.key, h.email = t.key, t.email
-			after[k] = h
-			continue
-		}
-		keys = append(keys, t.key)
-	}
-	out := &convergence{after: after}
-	for k, h := range held {
-		if wanted[k] {
-			continue
-		}
-		if h.ended() {
-			delete(after, k) // the access has ended: nothing to remove
-			continue
-		}
-		if h.ID == h.RequestID && h.State == graph.StateScheduled {
-			out.fail(h.key, "remove the access of", fmt.Errorf("request %s is scheduled for a later start and has made no assignment yet; Graph lets only a signed-in user cancel a request, so cancel it in the Entra portal or apply again once it has started", h.RequestID))
-			continue
-		}
-		changes = append(changes, graph.Change{Kind: graph.ChangeRemove, AssignmentID: h.ID, Justification: just})
-		keys = append(keys, h.key)
-	}
-	if len(changes) > 0 {
+	p := reconcile(reconcileInput{
+		Held: held, Targets: targets,
+		Add:           graph.AddInput{AccessPackageID: pkg, PolicyID: policy, Justification: just, Schedule: sch, Answers: answers},
+		Justification: just, Schedule: sch, Answers: answers,
+		Refresh: opts.refresh, Renew: opts.renew, NoRetry: opts.noRetry,
+	})
+	if len(p.Changes) > 0 {
 		r.reads.wrote(pkg)
-		tflog.Info(ctx, "changing the package's assignments", map[string]any{"access_package_id": pkg, "assignment_policy_id": policy, "changes": len(changes), "concurrency": r.client.Concurrency()})
+		tflog.Info(ctx, "changing the package's assignments", map[string]any{"access_package_id": pkg, "assignment_policy_id": policy, "changes": len(p.Changes), "concurrency": r.client.Concurrency()})
 	}
-	results := r.client.ApplyChanges(ctx, pkg, changes, graph.BulkOptions{Poll: r.poll, ProgressEvery: 10 * time.Second, Progress: func(p graph.BulkProgress) {
-		tflog.Info(ctx, fmt.Sprintf("assignments: %d of %d sent, %d settled (%d failed), %d waiting; %d calls at once", p.Submitted, p.Total, p.Done, p.Failed, p.Waiting, p.Concurrency),
-			map[string]any{"access_package_id": pkg, "sent": p.Submitted, "total": p.Total, "settled": p.Done, "failed": p.Failed, "waiting": p.Waiting})
+	results := r.client.ApplyChanges(ctx, pkg, p.Changes, graph.BulkOptions{Poll: r.poll, ProgressEvery: 10 * time.Second, Progress: func(pr graph.BulkProgress) {
+		tflog.Info(ctx, fmt.Sprintf("assignments: %d of %d sent, %d settled (%d failed), %d waiting; %d calls at once", pr.Submitted, pr.Total, pr.Done, pr.Failed, pr.Waiting, pr.Concurrency),
+			map[string]any{"access_package_id": pkg, "sent": pr.Submitted, "total": pr.Total, "settled": pr.Done, "failed": pr.Failed, "waiting": pr.Waiting})
 	}})
-	for i, res := range results {
-		ch, key := changes[i], keys[i]
-		k := strings.ToLower(key)
-		prev := held[k]
-		entry := heldEntry{key: key, email: prev.email || ch.Add.TargetEmail != "", ID: prev.ID, State: prev.State, RequestID: prev.RequestID, ObjectID: prev.ObjectID}
-		if res.RequestID != "" {
-			entry.RequestID = res.RequestID
-		}
-		if ch.Kind == graph.ChangeAdd {
-			// A new assignment (for a renewal, in place of the ended one).
-			entry.ID, entry.State, entry.EndedBy, entry.Start, entry.End = "", "", "", "", ""
-		} else {
-			entry.Start, entry.End = prev.Start, prev.End
-		}
-		if res.Assignment != nil && res.Assignment.ID != "" {
-			entry.ID, entry.State = res.Assignment.ID, res.Assignment.State
-			if res.Assignment.Target != nil && res.Assignment.Target.ObjectID != "" {
-				entry.ObjectID = res.Assignment.Target.ObjectID
-			}
-			if res.Assignment.Schedule != nil {
-				entry.Start, entry.End = timeString(res.Assignment.Schedule, false), timeString(res.Assignment.Schedule, true)
-			}
-		}
-		if res.Request != nil && res.Assignment == nil && entry.ID == "" {
-			entry.ID, entry.State = res.RequestID, res.Request.State // no assignment yet (scheduled)
-		}
-		if res.Request != nil && res.Request.State == graph.StateScheduled && res.Assignment == nil {
-			entry.State = graph.StateScheduled
-		}
-		out.touched = out.touched || res.RequestID != "" || res.Assignment != nil || graph.IsAmbiguous(res.Err)
-		switch ch.Kind {
-		case graph.ChangeRemove:
-			if res.Err == nil {
-				delete(after, k)
-				continue
-			}
-			entry.State = prev.State
-		case graph.ChangeAdd:
-			if res.Err == nil && entry.State == "" {
-				entry.State = graph.StateDelivered
-			}
-			if entry.ID == "" {
-				// Graph holds nothing for this target: the next plan adds it again.
-				delete(after, k)
-				out.fail(key, "give access to", res.Err)
-				continue
-			}
-		case graph.ChangeUpdate:
-			if res.Err != nil || entry.State == "" {
-				entry.State = prev.State
-			}
-		case graph.ChangeRetry:
-			if res.Err == nil && res.Request != nil && res.Request.State == graph.StateDelivered && (res.Assignment == nil || res.Assignment.State == "") {
-				entry.State = graph.StateDelivered
-			}
-		}
-		after[k] = entry
-		if res.Err != nil {
-			out.fail(key, map[graph.ChangeKind]string{graph.ChangeAdd: "give access to", graph.ChangeUpdate: "update the access of", graph.ChangeRemove: "remove the access of", graph.ChangeRetry: "retry the delivery to"}[ch.Kind], res.Err)
-		}
-	}
-	return out
-}
-
-func (c *convergence) fail(target, what string, err error) {
-	if err == nil {
-		return
-	}
-	c.failed++
-	c.failures = append(c.failures, failure{target: target, what: what, err: err})
+	out := settle(p, results)
+	return &out
 }
 
 // maxListedFailures is how many failed targets get a diagnostic each; the
 // rest are listed, one line each, in one more.
 const maxListedFailures = 20
 
-// report adds a diagnostic for each target that failed (errors, or
+// reportFailures adds a diagnostic for each target that failed (errors, or
 // warnings when asError is false), naming the target and Graph's error
 // with its code and request id.
-func (c *convergence) report(diags *diag.Diagnostics, asError bool) {
-	if len(c.failures) == 0 {
+func reportFailures(failures []failure, diags *diag.Diagnostics, asError bool) {
+	if len(failures) == 0 {
 		return
 	}
 	add := diags.AddError
 	if !asError {
 		add = diags.AddWarning
 	}
-	sort.Slice(c.failures, func(i, j int) bool { return c.failures[i].target < c.failures[j].target })
+	sort.Slice(failures, func(i, j int) bool { return failures[i].target < failures[j].target })
 	var rest []string
-	for i, f := range c.failures {
+	for i, f := range failures {
 		if i >= maxListedFailures {
 			rest = append(rest, fmt.Sprintf("- %s: could not %s it: %v", f.target, f.what, f.err))
 			continue
@@ -1416,7 +1454,7 @@ func (c *convergence) report(diags *diag.Diagnostics, asError bool) {
 	}
 	if !asError {
 		why := ""
-		for _, f := range c.failures {
+		for _, f := range failures {
 			switch {
 			case errors.Is(f.err, context.Canceled):
 				why = " The apply was interrupted before every change had settled."
@@ -1425,7 +1463,7 @@ func (c *convergence) report(diags *diag.Diagnostics, asError bool) {
 			}
 		}
 		diags.AddWarning("Access not given to every target",
-			fmt.Sprintf("%d of the targets failed (listed above).%s The resource was created with what Graph holds, not failed, because Terraform would replace a failed create on the next apply, removing and re-adding everyone's access. The state lists them in undelivered; the next plan shows them, and the next apply retries only those. To fail a pipeline on it, add a postcondition on undelivered (see the resource's documentation).", len(c.failures), why))
+			fmt.Sprintf("%d of the targets failed (listed above).%s The resource was created with what Graph holds, not failed, because Terraform would replace a failed create on the next apply, removing and re-adding everyone's access. The state lists them in undelivered; the next plan shows them, and the next apply retries only those. To fail a pipeline on it, add a postcondition on undelivered (see the resource's documentation).", len(failures), why))
 	}
 }
 

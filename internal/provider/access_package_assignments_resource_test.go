@@ -76,6 +76,7 @@ func expectRequests(srv *emulator.Server, typ, target string, n int) statecheck.
 }
 
 func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
+	needWriteOnly(t)
 	srv, p := testEmulator(t, emulator.Options{})
 	// Before Terraform: Alice (to keep) and Carol (to remove) under the
 	// direct policy, and Carol under another policy of the same package.
@@ -125,7 +126,11 @@ func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
 				Config: setConfig(p, []string{uAlice, uBob}, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(setRes, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("target_object_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(uAlice), knownvalue.StringExact(uBob)})),
+					// The plan shows the removal person by person in assignment_ids.
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids"), knownvalue.MapSizeExact(2)),
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(uAlice), knownvalue.StringRegexp(guidRE)),
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(uBob), knownvalue.StringRegexp(guidRE)),
+					plancheck.ExpectKnownValue(setRes, tfjsonpath.New("target_object_ids"), knownvalue.Null()), // write-only
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectHolders(srv, polDirect, uAlice, uBob),
@@ -184,7 +189,7 @@ func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
 						return fmt.Errorf("%d instances imported", len(s))
 					}
 					a := s[0].Attributes
-					if a["target_object_ids.#"] != "2" || a["assignment_ids.%"] != "2" || a["access_package_id"] != pkgSales {
+					if a["assignment_ids.%"] != "2" || a["assignment_ids."+uAlice] == "" || a["assignment_ids."+uCarol] == "" || a["access_package_id"] != pkgSales {
 						return fmt.Errorf("imported: %v", a)
 					}
 					return nil
@@ -199,6 +204,7 @@ func TestAccAccessPackageAssignments_authoritative(t *testing.T) {
 // the next apply would remove everyone). The next plan retries only those
 // two, and nothing delivered is removed. A failure on update is an error.
 func TestAccAccessPackageAssignments_partialFailure(t *testing.T) {
+	needWriteOnly(t)
 	srv, p := testEmulator(t, emulator.Options{})
 	must(t, srv.SetBehaviours([]emulator.Behaviour{
 		{TargetObjectID: uBob, Delivery: "deliveryFailed", Times: 1},
@@ -265,6 +271,7 @@ func TestAccAccessPackageAssignments_partialFailure(t *testing.T) {
 // A target Graph refuses outright (a user who does not exist) on create:
 // nothing else was changed, and the create fails with Graph's error.
 func TestAccAccessPackageAssignments_refusedTarget(t *testing.T) {
+	needWriteOnly(t)
 	_, p := testEmulator(t, emulator.Options{})
 	ghost := "99999999-0000-4000-8000-000000000099"
 	resource.ParallelTest(t, resource.TestCase{
@@ -277,6 +284,7 @@ func TestAccAccessPackageAssignments_refusedTarget(t *testing.T) {
 }
 
 func TestAccAccessPackageAssignments_planTimeValidation(t *testing.T) {
+	needWriteOnly(t)
 	_, p := testEmulator(t, emulator.Options{})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -292,6 +300,7 @@ func TestAccAccessPackageAssignments_planTimeValidation(t *testing.T) {
 // under the email in the state (the refresh plans nothing), and removed
 // when the address leaves the set.
 func TestAccAccessPackageAssignments_emails(t *testing.T) {
+	needWriteOnly(t)
 	// The guest account the invitation makes (Entra finds it by mail on
 	// delivery), known here so that a later step can name it.
 	const mail, guest = "new.hire@fabrikam.test", "aaaaaaaa-9999-4000-8000-000000000001"
@@ -313,7 +322,7 @@ func TestAccAccessPackageAssignments_emails(t *testing.T) {
 			{
 				Config: setConfig(p, []string{uAlice}, `target_emails = ["`+mail+`"]`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(mail)})),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.Null()), // write-only
 					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("invited_object_ids").AtMapKey(mail), knownvalue.StringExact(guest)),
 					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(mail), knownvalue.StringRegexp(guidRE)),
 					graphCheck{"one live assignment for the invited address", func(*tfjson.State) error {
@@ -337,7 +346,8 @@ func TestAccAccessPackageAssignments_emails(t *testing.T) {
 				PreConfig: func() { srv.ResetMetrics() },
 				Config:    setConfig(p, []string{uAlice, guest}, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids").AtMapKey(guest), knownvalue.StringRegexp(guidRE)),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids"), knownvalue.MapSizeExact(2)),
 					expectCalls(srv, "POST /assignmentRequests", 0),
 					graphCheck{"the invited address keeps its access", func(*tfjson.State) error {
 						if n := liveMail(); n != 1 {
@@ -350,7 +360,7 @@ func TestAccAccessPackageAssignments_emails(t *testing.T) {
 			{
 				Config: setConfig(p, []string{uAlice}, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("target_emails"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(setRes, tfjsonpath.New("assignment_ids"), knownvalue.MapSizeExact(1)),
 					expectHolders(srv, polDirect, uAlice),
 					graphCheck{"the invited address's access removed", func(*tfjson.State) error {
 						if n := liveMail(); n != 0 {
@@ -367,6 +377,7 @@ func TestAccAccessPackageAssignments_emails(t *testing.T) {
 // The plan of a new resource says whose access the create takes away: it
 // has no prior state to show a diff against.
 func TestAccAccessPackageAssignments_planWarnsOfRemovals(t *testing.T) {
+	needWriteOnly(t)
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}

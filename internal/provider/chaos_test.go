@@ -86,6 +86,7 @@ func recordChaos(srv *emulator.Server, scenario string, run int, start time.Time
 }
 
 func TestAccChaos(t *testing.T) {
+	needWriteOnly(t)
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}

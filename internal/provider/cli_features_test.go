@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/accessgov/terraform-provider-entitlement/internal/emulator"
@@ -228,4 +229,25 @@ resource "entitlement_access_package_assignment" "alice" {
 		t.Fatalf("%d adminAdd requests after the import", n)
 	}
 	r.tf(0, "plan", "-input=false", "-detailed-exitcode")
+}
+
+var cliOnce struct {
+	sync.Once
+	name         string
+	major, minor int
+}
+
+// needWriteOnly skips a test of entitlement_access_package_assignments,
+// whose targets are write-only attributes, on a CLI older than Terraform
+// or OpenTofu 1.11 (which refuse a write-only value). Without TF_ACC it
+// does nothing: the acceptance framework skips the test itself.
+func needWriteOnly(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		return
+	}
+	cliOnce.Do(func() { cliOnce.name, cliOnce.major, cliOnce.minor = cliKind(t) })
+	if cliOnce.major < 1 || (cliOnce.major == 1 && cliOnce.minor < 11) {
+		t.Skipf("entitlement_access_package_assignments has write-only targets, which need Terraform or OpenTofu 1.11 or later; this run uses %s %d.%d", cliOnce.name, cliOnce.major, cliOnce.minor)
+	}
 }

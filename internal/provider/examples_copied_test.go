@@ -237,6 +237,16 @@ func (v cliVersion) atLeast(major, minor int) bool {
 	return v.major > major || v.major == major && v.minor >= minor
 }
 
+// declares says whether one of the example's files contains s.
+func (c exampleCase) declares(s string) bool {
+	for _, f := range c.files {
+		if b, err := os.ReadFile(filepath.Join("..", "..", f)); err == nil && strings.Contains(string(b), s) {
+			return true
+		}
+	}
+	return false
+}
+
 // cannot says why the CLI cannot run the example, or "".
 func (v cliVersion) cannot(c exampleCase) string {
 	switch {
@@ -246,6 +256,8 @@ func (v cliVersion) cannot(c exampleCase) string {
 		return "list resources (terraform query) need Terraform 1.14 or later; " + v.String() + " has none"
 	case strings.HasSuffix(c.name, "import-by-identity.tf") && !v.atLeast(1, 12):
 		return "import by resource identity needs Terraform or OpenTofu 1.12 or later"
+	case !v.atLeast(1, 11) && c.declares(`resource "entitlement_access_package_assignments"`):
+		return "entitlement_access_package_assignments has write-only targets, which need Terraform or OpenTofu 1.11 or later"
 	}
 	return ""
 }
@@ -389,7 +401,7 @@ func runCopiedExample(t *testing.T, c exampleCase, root, rc, cli string) string 
 		}
 	case kindImportBlock:
 		r.run(0, "init", "-input=false")
-		r.run(0, "plan", "-input=false", "-generate-config-out=generated.tf")
+		r.generateConfig()
 		note = r.imported(r.run(0, "apply", "-input=false", "-auto-approve"))
 		r.emptyPlan()
 		r.run(0, "destroy", "-input=false", "-auto-approve")
@@ -491,6 +503,41 @@ func (r *copiedRun) emptyPlan() {
 	}
 }
 
+var (
+	targetLinesRE = regexp.MustCompile(`(?m)^\s*(target_object_ids|target_emails)\s*= \[.*\]\s*$`)
+	nullTargetsRE = regexp.MustCompile(`(?m)^\s*(target_object_ids|target_emails)\s*=\s*null.*\n`)
+)
+
+// generateConfig runs plan -generate-config-out. The CLI cannot write
+// write-only attributes, so for entitlement_access_package_assignments the
+// plan stops with "No targets" and gives the lines that keep everyone who
+// holds the access: they go into the generated block, as the resource's
+// documentation tells users to do, and the plan runs again.
+func (r *copiedRun) generateConfig() {
+	r.t.Helper()
+	out, code := r.runCode("plan", "-input=false", "-generate-config-out=generated.tf")
+	if code == 0 {
+		return
+	}
+	lines := targetLinesRE.FindAllString(out, -1)
+	if !strings.Contains(out, "Error: No targets") || len(lines) == 0 {
+		r.t.Fatalf("plan -generate-config-out exited %d:\n%s", code, out)
+	}
+	gen := filepath.Join(r.dir, "generated.tf")
+	b, err := os.ReadFile(gen)
+	must(r.t, err)
+	src := nullTargetsRE.ReplaceAllString(string(b), "")
+	i := strings.LastIndex(src, "}")
+	if i < 0 {
+		r.t.Fatalf("generated.tf has no block:\n%s", b)
+	}
+	for j := range lines {
+		lines[j] = "  " + strings.TrimSpace(lines[j])
+	}
+	must(r.t, os.WriteFile(gen, []byte(src[:i]+strings.Join(lines, "\n")+"\n"+src[i:]), 0o644))
+	r.run(0, "plan", "-input=false")
+}
+
 var importLineRE = regexp.MustCompile(`^terraform\s+import\s+(\S+)\s+(\S+)\s*$`)
 
 // importCommands runs each `terraform import` line of an import.sh as the
@@ -528,7 +575,7 @@ func (r *copiedRun) importCommands(path string) {
 		must(r.t, os.WriteFile(block, []byte(fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", addr, id)), 0o644))
 		gen := filepath.Join(r.dir, "generated.tf")
 		if i == 0 {
-			r.run(0, "plan", "-input=false", "-generate-config-out=generated.tf")
+			r.generateConfig()
 		}
 		must(r.t, os.Remove(block))
 		r.run(0, "import", "-input=false", addr, id)

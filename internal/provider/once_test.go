@@ -20,6 +20,7 @@ import (
 // second open request for a target, which Microsoft does not document as
 // refused, so nothing but the provider's own care keeps it duplicate-free.
 func TestAccOnce_lostAnswersAuthoritative(t *testing.T) {
+	needWriteOnly(t)
 	for _, dup := range []bool{false, true} {
 		t.Run(fmt.Sprintf("acceptDuplicates=%v", dup), func(t *testing.T) {
 			f, users := chaosUsers(50)

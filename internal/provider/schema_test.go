@@ -61,7 +61,7 @@ func allSchemas(ctx context.Context) []schemaUnderTest {
 			}})
 	}
 	res("access_package_assignment", NewAccessPackageAssignmentResource(), &accessPackageAssignmentModel{})
-	res("access_package_assignments", NewAccessPackageAssignmentsResource(), &assignmentSetModel{})
+	res("access_package_assignments", NewAccessPackageAssignmentsResource(), &accessPackageAssignmentsResourceModel{})
 	res("access_package_assignment_reprocess", NewAccessPackageAssignmentReprocessResource(), &accessPackageAssignmentReprocessModel{})
 	res("access_package_assignment_request", NewAccessPackageAssignmentRequestResource(), &accessPackageAssignmentRequestModel{})
 	res("access_package_assignment_request_reprocess", NewAccessPackageAssignmentRequestReprocessResource(), &accessPackageAssignmentRequestReprocessModel{})

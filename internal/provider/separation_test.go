@@ -101,6 +101,7 @@ func calls(srv *emulator.Server, routes ...string) (all, some int) {
 // identity that cannot read group members is told what it needs; the
 // authoritative resource checks the targets it adds.
 func TestAccSeparationOfDuties(t *testing.T) {
+	needWriteOnly(t)
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
