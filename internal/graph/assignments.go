@@ -70,6 +70,11 @@ type AddOutcome struct {
 //
 // A look that fails is an error that says so: nothing is sent on a guess.
 func (c *Client) AddAssignment(ctx context.Context, in AddInput, poll PollPolicy) (*AddOutcome, error) {
+	if in.TargetObjectID == "" && in.TargetEmail == "" {
+		// Nothing to send, and nothing to look for: an empty target would
+		// match any assignment of the package.
+		return &AddOutcome{}, errors.New("an adminAdd needs a target: an object id or an email address")
+	}
 	sent := time.Now()
 	q, err := c.SubmitAdd(ctx, in)
 	if err == nil {

@@ -98,6 +98,21 @@ func TestAddAssignmentAfterALostAnswer(t *testing.T) {
 	}
 }
 
+// An add without a target sends nothing and adopts nothing: looking for
+// "its" assignment would match anyone's in the package.
+func TestAddAssignmentWithoutATarget(t *testing.T) {
+	srv, c := recoveryEnv(t)
+	delivered(t, srv)
+	srv.ResetMetrics()
+	out, err := c.AddAssignment(testCtx(t), graph.AddInput{AccessPackageID: rpPkg, PolicyID: rpPol}, fastPoll)
+	if err == nil || out.Found != nil || out.RequestID != "" {
+		t.Fatalf("an add without a target: %+v, %v", out, err)
+	}
+	if n := srv.Count("POST /assignmentRequests"); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
 // delivered adds an assignment out of band and waits until it is delivered.
 func delivered(t *testing.T, srv *emulator.Server) string {
 	t.Helper()

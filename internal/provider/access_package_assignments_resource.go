@@ -109,14 +109,14 @@ func (r *accessPackageAssignmentsResource) Schema(ctx context.Context, _ resourc
 				ElementType:         types.StringType,
 				Optional:            true,
 				WriteOnly:           true,
-				Validators:          []validator.List{listvalidator.ValueStringsAre(guid()), distinctIgnoringCase{}},
+				Validators:          []validator.List{listvalidator.NoNullValues(), listvalidator.ValueStringsAre(guid()), distinctIgnoringCase{}},
 			},
 			"target_emails": schema.ListAttribute{
 				MarkdownDescription: "Email addresses of people not yet in the directory; Entra invites them when the access is delivered (the policy must allow such users). Once invited, they stay under their email here (and in `assignment_ids`). Write-only, like `target_object_ids`.",
 				ElementType:         types.StringType,
 				Optional:            true,
 				WriteOnly:           true,
-				Validators:          []validator.List{listvalidator.ValueStringsAre(email()), distinctIgnoringCase{}},
+				Validators:          []validator.List{listvalidator.NoNullValues(), listvalidator.ValueStringsAre(email()), distinctIgnoringCase{}},
 			},
 			"justification": schema.StringAttribute{
 				MarkdownDescription: "Why the access is given, sent with each request. A change alone makes no Graph call. Not sent in the US Government and China clouds, which do not have it.",
@@ -275,6 +275,16 @@ func samePlannedTargets(plan accessPackageAssignmentsResourceModel, targets []ta
 		diags.AddError("Targets changed since the plan",
 			fmt.Sprintf("The targets in the configuration are not the ones the plan showed in assignment_ids (they are write-only, so the apply reads them from the configuration again):\n\n%s\n\nNothing was sent. Plan again.", bulletList(diff)))
 	}
+}
+
+// withoutTargets is m as the state records it: the write-only targets null.
+// The framework nulls them itself only when the call returns no error, and
+// a state that holds them is refused by the CLI ("returned a value for the
+// write-only attribute"), which then forgets the resource.
+func (m accessPackageAssignmentsResourceModel) withoutTargets() *accessPackageAssignmentsResourceModel {
+	m.TargetObjectIDs = types.ListNull(types.StringType)
+	m.TargetEmails = types.ListNull(types.StringType)
+	return &m
 }
 
 // targetsOf reads the two lists; ok is false while either is unknown.
@@ -580,7 +590,7 @@ func noTargets(ctx context.Context, prior accessPackageAssignmentsResourceModel,
 	}
 	detail := "Neither target_object_ids nor target_emails is set. The resource removes everyone it does not list, so the list must be said: to remove everyone, set target_object_ids = []."
 	if len(held) > 0 {
-		detail += fmt.Sprintf("\n\nTerraform cannot write write-only attributes into a configuration it generates (terraform plan -generate-config-out). To keep everyone who holds the access now (%d), add:\n\n%s\n\nthen remove anyone who should lose it.", len(ids)+len(mails), keep)
+		detail += fmt.Sprintf("\n\nTo keep everyone who holds the access now (%d), add:\n\n%s\n\nthen remove anyone who should lose it. (A configuration written by terraform plan -generate-config-out after an import sets neither list: Terraform cannot write write-only attributes.)", len(ids)+len(mails), keep)
 	}
 	diags.AddAttributeError(path.Root("target_object_ids"), "No targets", detail)
 }
@@ -706,7 +716,7 @@ func warnUnknownTargets(m accessPackageAssignmentsResourceModel, held map[string
 		return
 	}
 	diags.AddWarning("This apply may remove access",
-		fmt.Sprintf("The targets are known only when the apply runs, so this plan cannot show whose access goes: the apply removes (adminRemove) anyone who holds access package %s under policy %s and is not among them. These %d hold it now:\n\n%s",
+		fmt.Sprintf("The targets are known only when the apply runs, so this plan cannot show whose access goes: the apply removes (adminRemove) anyone who holds access package %s under policy %s and is not among them. Who holds it now (%d):\n\n%s",
 			m.AccessPackageID.ValueString(), m.AssignmentPolicyID.ValueString(), len(who), bulletList(who)))
 }
 
@@ -877,7 +887,7 @@ func (r *accessPackageAssignmentsResource) Create(ctx context.Context, req resou
 	}
 	reportFailures(out.Failures, &resp.Diagnostics, false)
 	resp.Diagnostics.Append(recordApplied(&plan, out.After)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan.withoutTargets())...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, rosterKey, ros.with(keysList(targets)).encode())...)
 }
 
@@ -897,7 +907,7 @@ func (r *accessPackageAssignmentsResource) Read(ctx context.Context, req resourc
 		return
 	}
 	resp.Diagnostics.Append(record(&m, held, drift)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m.withoutTargets())...)
 	if ros.ClaimAll || ros.Manager == "" {
 		// After an import the resource claims everyone who holds the access
 		// now; a state written before rosters existed gets its marker id.
@@ -968,7 +978,7 @@ func (r *accessPackageAssignmentsResource) Update(ctx context.Context, req resou
 		resp.Diagnostics.Append(recordApplied(&plan, out.After)...)
 	}
 	reportFailures(out.Failures, &resp.Diagnostics, true)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan.withoutTargets())...)
 }
 
 func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -998,7 +1008,7 @@ func (r *accessPackageAssignmentsResource) Delete(ctx context.Context, req resou
 	if len(out.Failures) > 0 {
 		// Keep what is still held in the state, so nothing is left untracked.
 		resp.Diagnostics.Append(record(&m, out.After, nil)...)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, m.withoutTargets())...)
 	}
 	reportFailures(out.Failures, &resp.Diagnostics, true)
 }

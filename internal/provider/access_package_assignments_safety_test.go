@@ -88,7 +88,14 @@ func TestAccAccessPackageAssignments_partialCreate(t *testing.T) {
 				ExpectError: errRE(`Access package assignment failed for ` + ghost),
 			},
 			{
+				// The failed update kept the resource in the state, holding
+				// the 20 (a state that recorded the write-only targets made
+				// the CLI forget it, and this plan a create): without the
+				// missing user, nothing is left to do.
 				Config: setConfig(p, users, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(setRes, plancheck.ResourceActionNoop),
+				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectHolders(srv, polDirect, users...),
 					expectNoRemovalOf(srv, users),

@@ -99,6 +99,12 @@ resource "entitlement_access_package_assignments" "sales" {
 				ExpectError: regexp.MustCompile(`Same target twice`),
 			},
 			{
+				// A null element is refused: an empty target would match anyone.
+				Config:      withTargets(`["` + uAlice + `", null]`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?i)null`),
+			},
+			{
 				Config:      withTargets(hclList([]string{uAlice, uAlice})),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Same target twice.*listed twice`),
