@@ -302,7 +302,7 @@ resource "entitlement_access_package_assignment" "a" {
 	}); err != nil {
 		return "", err
 	}
-	return table(n, latency, delivery, par, phases, refreshUse.providerHWM, binSize), nil
+	return table(n, latency, delivery, par, phases, refreshUse, binSize), nil
 }
 
 // runFloor runs the floor on a reset emulator with the same latency and
@@ -359,7 +359,7 @@ func total(m map[string]int) int {
 	return t
 }
 
-func table(n int, latency, delivery time.Duration, par int, phases []*phase, peakRSS, binSize int64) string {
+func table(n int, latency, delivery time.Duration, par int, phases []*phase, refresh usage, binSize int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "N=%d assignments, %s per Graph call, %s to delivery, parallelism %d\n", n, latency, delivery, par)
 	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %-28s %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per assignment", "")
@@ -385,15 +385,16 @@ func table(n int, latency, delivery time.Duration, par int, phases []*phase, pea
 	for _, p := range phases {
 		fmt.Fprintf(&b, "  %-27s %s\n", p.name, routes(p.tfCalls))
 	}
-	fmt.Fprintf(&b, "provider peak RSS during the refresh plan: %.1f MiB; release binary: %.1f MiB\n", float64(peakRSS)/(1<<20), float64(binSize)/(1<<20))
+	fmt.Fprintf(&b, "provider peak RSS during the refresh plan: %.1f MiB; core peak RSS: %.1f MiB; release binary: %.1f MiB\n", float64(refresh.providerHWM)/(1<<20), float64(refresh.coreHWM)/(1<<20), float64(binSize)/(1<<20))
 	return b.String()
 }
 
-// usage is what the processes of one Terraform command used: the
-// provider's peak resident set, and the CPU time of the provider and of
-// Terraform itself, read from /proc while they run.
+// usage is what the processes of one Terraform command used: the peak
+// resident set (VmHWM) of the provider and of Terraform core (the
+// terraform or tofu process), and the CPU time of each, read from /proc
+// while they run.
 type usage struct {
-	providerHWM          int64
+	providerHWM, coreHWM int64
 	providerCPU, coreCPU time.Duration
 }
 
@@ -418,6 +419,8 @@ func watchProcesses() func() usage {
 				mu.Lock()
 				if p.provider {
 					u.providerHWM = max(u.providerHWM, p.hwm)
+				} else {
+					u.coreHWM = max(u.coreHWM, p.hwm)
 				}
 				cpu[p.pid] = struct {
 					provider bool
@@ -455,10 +458,13 @@ type procSample struct {
 	cpu      time.Duration
 }
 
-// sampleProcesses reads the terraform and provider processes in /proc.
+// sampleProcesses reads the Terraform core (terraform or tofu) and
+// provider processes in /proc that descend from this command, so that
+// another user's Terraform on the same machine is not counted.
 func sampleProcesses() []procSample {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var out []procSample
+	parent := map[int]int{}
 	for _, d := range dirs {
 		stat, err := os.ReadFile(filepath.Join(d, "stat"))
 		if err != nil {
@@ -471,33 +477,45 @@ func sampleProcesses() []procSample {
 			continue
 		}
 		comm := st[open+1 : closing]
-		provider := strings.HasPrefix(comm, "terraform-prov")
-		if !provider && comm != "terraform" {
-			continue
-		}
 		f := strings.Fields(st[closing+2:])
 		if len(f) < 13 {
 			continue
 		}
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		ppid, _ := strconv.Atoi(f[1])
+		parent[pid] = ppid
+		provider := strings.HasPrefix(comm, "terraform-prov")
+		if !provider && comm != "terraform" && comm != "tofu" {
+			continue
+		}
 		ut, _ := strconv.ParseInt(f[11], 10, 64)
 		stt, _ := strconv.ParseInt(f[12], 10, 64)
-		pid, _ := strconv.Atoi(filepath.Base(d))
 		p := procSample{pid: pid, provider: provider, cpu: time.Duration(ut+stt) * time.Second / 100}
-		if provider {
-			if status, err := os.ReadFile(filepath.Join(d, "status")); err == nil {
-				sc := bufio.NewScanner(strings.NewReader(string(status)))
-				for sc.Scan() {
-					if line := sc.Text(); strings.HasPrefix(line, "VmHWM:") {
-						if kb, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64); err == nil {
-							p.hwm = kb * 1024
-						}
+		if status, err := os.ReadFile(filepath.Join(d, "status")); err == nil {
+			sc := bufio.NewScanner(strings.NewReader(string(status)))
+			for sc.Scan() {
+				if line := sc.Text(); strings.HasPrefix(line, "VmHWM:") {
+					if kb, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64); err == nil {
+						p.hwm = kb * 1024
 					}
 				}
 			}
 		}
 		out = append(out, p)
 	}
-	return out
+	self := os.Getpid()
+	mine := out[:0]
+	for _, p := range out {
+		// Walk up at most a few levels: the bench starts terraform, which
+		// starts the provider.
+		for a, i := parent[p.pid], 0; a > 1 && i < 8; a, i = parent[a], i+1 {
+			if a == self {
+				mine = append(mine, p)
+				break
+			}
+		}
+	}
+	return mine
 }
 
 // floor does the same work with the minimal Graph calls: one POST per

@@ -178,8 +178,8 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 func setTable(n int, latency, delivery time.Duration, par int, phases []*phase) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "entitlement_access_package_assignments, N=%d targets, %s per Graph call, %s to delivery, max_concurrent_requests %d\n", n, latency, delivery, par)
-	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %-26s %-9s   %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per target", "provider", "its saved plan")
-	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9s %7s %7s   %-9s   %s\n", "", "", "", "", "terraform", "floor", "minimum", "peak RSS", "(with refresh)")
+	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %-26s %-9s   %-9s   %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per target", "provider", "core", "its saved plan")
+	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9s %7s %7s   %-9s   %-9s   %s\n", "", "", "", "", "terraform", "floor", "minimum", "peak RSS", "peak RSS", "(with refresh)")
 	for _, p := range phases {
 		fl, ratio, flc, plan := "—", "—", "—", ""
 		if p.floor > 0 {
@@ -192,8 +192,8 @@ func setTable(n int, latency, delivery time.Duration, par int, phases []*phase) 
 		if p.plan > 0 {
 			plan = fmt.Sprintf("%s, %d calls; plan+apply %.3f× the floor", p.plan.Round(10*time.Millisecond), total(p.planCalls), (p.plan+p.tf).Seconds()/p.floor.Seconds())
 		}
-		fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9.3f %7s %7s   %5.1f MiB   %s%s\n", p.name, p.tf.Round(10*time.Millisecond), fl, ratio,
-			float64(total(p.tfCalls))/float64(n), flc, p.minCalls, float64(p.use.providerHWM)/(1<<20), plan, p.note)
+		fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9.3f %7s %7s   %5.1f MiB   %5.1f MiB   %s%s\n", p.name, p.tf.Round(10*time.Millisecond), fl, ratio,
+			float64(total(p.tfCalls))/float64(n), flc, p.minCalls, float64(p.use.providerHWM)/(1<<20), float64(p.use.coreHWM)/(1<<20), plan, p.note)
 	}
 	b.WriteString("CPU time of the Terraform command (terraform core / provider):\n")
 	for _, p := range phases {
