@@ -166,7 +166,12 @@ func run(ns, setNs, sweep string, rate float64, latency, delivery time.Duration,
 	return nil
 }
 
-type io struct{ quiet bool }
+// io says where a command's output goes: to the terminal, or (quiet) kept
+// for the error message; keep, when set, receives it too.
+type io struct {
+	quiet bool
+	keep  *strings.Builder
+}
 
 // routes renders calls by route, in route order.
 func routes(m map[string]int) string {
@@ -630,13 +635,27 @@ func sh(dir string, env []string, o io, name string, args ...string) error {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var out strings.Builder
-	if o.quiet {
+	switch {
+	case o.keep != nil:
+		cmd.Stdout, cmd.Stderr = o.keep, o.keep
+	case o.quiet:
 		cmd.Stdout, cmd.Stderr = &out, &out
-	} else {
+	default:
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	}
 	if err := cmd.Run(); err != nil {
+		if o.keep != nil {
+			out.WriteString(tail(o.keep.String(), 4000))
+		}
 		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
 	}
 	return nil
+}
+
+// tail is the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
 }
