@@ -12,6 +12,8 @@
 //	-latency 50ms    added to every Graph call
 //	-delivery 1s     from submission to delivery
 //	-parallelism 10  Terraform's default, also the floor's concurrency
+//	-candidates 1000,5000,20000  Terraform core alone, terraform_data.input as a set, a list and a map of N targets (BENCH_CANDIDATES; 0 for none)
+//	-candidates-cap 10m  each of those phases is stopped there and reported as stopped (BENCH_CANDIDATES_CAP)
 package main
 
 import (
@@ -54,8 +56,14 @@ func main() {
 	setNs := flag.String("set-n", envOr("BENCH_SET_N", "0"), "target counts for the authoritative resource, comma-separated")
 	sweep := flag.String("sweep", envOr("BENCH_SWEEP", "0"), "max_concurrent_requests levels, comma-separated")
 	rate := flag.Float64("throttle", 100, "Graph's rate limit in the concurrency table, requests a second")
+	cands := flag.String("candidates", envOr("BENCH_CANDIDATES", "0"), "target counts for Terraform core by representation, comma-separated")
+	capArg := flag.String("candidates-cap", envOr("BENCH_CANDIDATES_CAP", "10m"), "the longest a phase of the representation table may run")
 	flag.Parse()
-	if err := run(*ns, *setNs, *sweep, *rate, *latency, *delivery, *par); err != nil {
+	limit, err := candidatesLimit(*capArg)
+	if err == nil {
+		err = run(*ns, *setNs, *sweep, *cands, limit, *rate, *latency, *delivery, *par)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -97,8 +105,12 @@ func counts(s string) ([]int, error) {
 	return out, nil
 }
 
-func run(ns, setNs, sweep string, rate float64, latency, delivery time.Duration, par int) error {
+func run(ns, setNs, sweep, cands string, limit time.Duration, rate float64, latency, delivery time.Duration, par int) error {
 	persons, err := counts(ns)
+	if err != nil {
+		return err
+	}
+	candidateNs, err := counts(cands)
 	if err != nil {
 		return err
 	}
@@ -154,6 +166,13 @@ func run(ns, setNs, sweep string, rate float64, latency, delivery time.Duration,
 	}
 	if len(levels) > 0 && len(sets) > 0 {
 		t, err := benchConcurrency(dir, rc, sets[len(sets)-1], latency, delivery, levels, rate)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
+	if len(candidateNs) > 0 {
+		t, err := benchCandidates(dir, rc, candidateNs, limit)
 		if err != nil {
 			return err
 		}
@@ -645,15 +664,16 @@ func sh(dir string, env []string, o io, name string, args ...string) error {
 	}
 	if err := cmd.Run(); err != nil {
 		if o.keep != nil {
-			out.WriteString(tail(o.keep.String(), 4000))
+			out.WriteString(tail(o.keep.String()))
 		}
 		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
 	}
 	return nil
 }
 
-// tail is the last n bytes of s.
-func tail(s string, n int) string {
+// tail is the last 4,000 bytes of s, for an error message.
+func tail(s string) string {
+	const n = 4000
 	if len(s) <= n {
 		return s
 	}

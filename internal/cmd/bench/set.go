@@ -175,7 +175,7 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 		return "", err
 	}
 	if !strings.Contains(rendered.String(), r.extra) {
-		return "", fmt.Errorf("the rendered plan adding one target does not name %s:\n%s", r.extra, tail(rendered.String(), 4000))
+		return "", fmt.Errorf("the rendered plan adding one target does not name %s:\n%s", r.extra, tail(rendered.String()))
 	}
 	phases = append(phases, &phase{name: "plan adding one target (rendered)", tf: d, tfCalls: calls(srv), minCalls: fmt.Sprintf("%.2f", pages), use: u,
 		note: fmt.Sprintf("%d bytes of output", rendered.Len())})
