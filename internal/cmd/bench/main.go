@@ -14,6 +14,8 @@
 //	-parallelism 10  Terraform's default, also the floor's concurrency
 //	-candidates 1000,5000,20000  Terraform core alone, terraform_data.input as a set, a list and a map of N targets (BENCH_CANDIDATES; 0 for none)
 //	-candidates-cap 10m  each of those phases is stopped there and reported as stopped (BENCH_CANDIDATES_CAP)
+//	-workspaces 1,2,4,8  k concurrent applies, each in its own package and state, against one Graph throttled at -throttle (BENCH_WORKSPACES; 0 for none)
+//	-workspaces-n 1000   targets in each of those applies (BENCH_WORKSPACES_N)
 package main
 
 import (
@@ -55,13 +57,15 @@ func main() {
 	par := flag.Int("parallelism", 10, "Terraform's -parallelism and the floor's concurrency")
 	setNs := flag.String("set-n", envOr("BENCH_SET_N", "0"), "target counts for the authoritative resource, comma-separated")
 	sweep := flag.String("sweep", envOr("BENCH_SWEEP", "0"), "max_concurrent_requests levels, comma-separated")
-	rate := flag.Float64("throttle", 100, "Graph's rate limit in the concurrency table, requests a second")
+	rate := flag.Float64("throttle", 100, "Graph's rate limit in the concurrency and workspaces tables, requests a second")
 	cands := flag.String("candidates", envOr("BENCH_CANDIDATES", "0"), "target counts for Terraform core by representation, comma-separated")
 	capArg := flag.String("candidates-cap", envOr("BENCH_CANDIDATES_CAP", "10m"), "the longest a phase of the representation table may run")
+	wss := flag.String("workspaces", envOr("BENCH_WORKSPACES", "0"), "numbers of concurrent workspaces, comma-separated")
+	wsN := flag.String("workspaces-n", envOr("BENCH_WORKSPACES_N", "1000"), "targets in each workspace")
 	flag.Parse()
 	limit, err := candidatesLimit(*capArg)
 	if err == nil {
-		err = run(*ns, *setNs, *sweep, *cands, limit, *rate, *latency, *delivery, *par)
+		err = run(*ns, *setNs, *sweep, *cands, *wss, *wsN, limit, *rate, *latency, *delivery, *par)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -105,10 +109,18 @@ func counts(s string) ([]int, error) {
 	return out, nil
 }
 
-func run(ns, setNs, sweep, cands string, limit time.Duration, rate float64, latency, delivery time.Duration, par int) error {
+func run(ns, setNs, sweep, cands, wss, wsN string, limit time.Duration, rate float64, latency, delivery time.Duration, par int) error {
 	persons, err := counts(ns)
 	if err != nil {
 		return err
+	}
+	workspaces, err := counts(wss)
+	if err != nil {
+		return err
+	}
+	perWorkspace, err := counts(wsN)
+	if err != nil || len(perWorkspace) != 1 {
+		return fmt.Errorf("bad BENCH_WORKSPACES_N %q: give one count", wsN)
 	}
 	candidateNs, err := counts(cands)
 	if err != nil {
@@ -173,6 +185,13 @@ func run(ns, setNs, sweep, cands string, limit time.Duration, rate float64, late
 	}
 	if len(candidateNs) > 0 {
 		t, err := benchCandidates(dir, rc, candidateNs, limit)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
+	if len(workspaces) > 0 {
+		t, err := benchWorkspaces(dir, rc, workspaces, perWorkspace[0], rate, latency, delivery)
 		if err != nil {
 			return err
 		}
