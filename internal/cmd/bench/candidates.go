@@ -112,8 +112,8 @@ func benchCandidates(dir, rc string, ns []int, limit time.Duration) (string, err
 				case o.skipped != "":
 					fmt.Fprintf(&b, "  %-18s %6d %14s\n", rep.name, n, o.skipped)
 				case o.stopped:
-					fmt.Fprintf(&b, "  %-18s %6d %14s %8s %10s %8.0f MiB\n", rep.name, n, ">"+short(o.d)+" (stopped)", "—",
-						o.use.coreCPU.Round(100*time.Millisecond), float64(o.use.coreHWM)/(1<<20))
+					fmt.Fprintf(&b, "  %-18s %6d %14s %8s %10s %8.0f MiB   %s\n", rep.name, n, ">"+short(o.d)+" (stopped)", "—",
+						o.use.coreCPU.Round(100*time.Millisecond), float64(o.use.coreHWM)/(1<<20), o.note)
 				default:
 					ratio := "—"
 					if fl.d > 0 && !fl.stopped && fl.skipped == "" {
@@ -202,7 +202,7 @@ func candidate(dir, rc string, rep representation, n int, limit time.Duration) (
 		if err := seedState(work, rep, users); err != nil {
 			return nil, err
 		}
-		out[0].note = "state seeded"
+		out[0].note = "state seeded for the phases after it"
 	}
 	if err := holds(n); err != nil {
 		return nil, fmt.Errorf("after create: %w", err)
@@ -231,8 +231,11 @@ func candidate(dir, rc string, rep representation, n int, limit time.Duration) (
 		if err := holds(n + 1); err != nil {
 			return nil, fmt.Errorf("after the apply adding one: %w", err)
 		}
-	} else if err := seedState(work, rep, all); err != nil {
-		return nil, err
+	} else {
+		if err := seedState(work, rep, all); err != nil {
+			return nil, err
+		}
+		out[2].note = "state seeded for the refresh"
 	}
 	// refresh
 	o, text, err = run(candidatePhases[3], "plan", "-refresh-only", "-var-file="+plusOne)
