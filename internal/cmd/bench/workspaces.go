@@ -58,10 +58,12 @@ func fixtureK(k, n int) (f *emulator.Fixture, pkgs, policies []string, users []s
 	return f, pkgs, policies, users
 }
 
-// answered is when Graph answered a request, and how.
+// answered is when Graph answered a request, and how; post says it was a
+// POST of an assignment request.
 type answered struct {
 	at     time.Time
 	status int
+	post   bool
 }
 
 // recorder keeps the time and status of every answer.
@@ -99,7 +101,7 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The token endpoint and the emulator's controls are not Graph calls.
 	if p := strings.ToLower(r.URL.Path); strings.HasPrefix(p, "/v1.0/") || strings.HasPrefix(p, "/beta/") {
 		rec.mu.Lock()
-		rec.log = append(rec.log, answered{time.Now(), sw.status})
+		rec.log = append(rec.log, answered{time.Now(), sw.status, r.Method == http.MethodPost && strings.HasSuffix(p, "/assignmentrequests")})
 		rec.mu.Unlock()
 	}
 }
@@ -115,6 +117,8 @@ type wsRow struct {
 	k                  int
 	batch, slow, fast  time.Duration
 	window             time.Duration
+	windowOK           int
+	spans              []string
 	requests, ok, thr  int
 	dups, live         int
 	perSecond          []int
@@ -133,13 +137,19 @@ func benchWorkspaces(dir, rc string, ks []int, n int, rate float64, latency, del
 	var b strings.Builder
 	fmt.Fprintf(&b, "many workspaces, one tenant: k concurrent terraform apply, each N=%d targets in its own access package and state,\n", n)
 	fmt.Fprintf(&b, "one Graph throttled at %.0f requests/s (burst %d, Retry-After 1 s), %s per Graph call, %s to delivery, max_concurrent_requests 10 (default)\n", rate, int(rate), latency, delivery)
-	fmt.Fprintf(&b, "%3s %10s %10s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "k", "batch", "slowest/", "busy", "Graph", "2xx", "429s", "2xx/s, batch", "2xx/s, busy", "dupl.", "live")
-	fmt.Fprintf(&b, "%3s %10s %10s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "", "wall", "fastest", "window", "requests", "", "", "(of throttle)", "(of throttle)", "adds", "")
+	fmt.Fprintf(&b, "%3s %10s %10s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "k", "batch", "slowest/", "POST", "Graph", "2xx", "429s", "2xx/s, batch", "2xx/s, POST", "dupl.", "live")
+	fmt.Fprintf(&b, "%3s %10s %10s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "", "wall", "fastest", "window", "requests", "", "", "(of t.)", "window (of t.)", "adds", "")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "%3d %10s %9.2f× %10s   %8d %6d %6d   %5.1f (%5.1f%%) %5.1f (%5.1f%%)   %5d %8d\n", r.k, r.batch.Round(10*time.Millisecond),
 			r.slow.Seconds()/r.fast.Seconds(), r.window.Round(10*time.Millisecond), r.requests, r.ok, r.thr,
-			float64(r.ok)/r.batch.Seconds(), 100*float64(r.ok)/r.batch.Seconds()/rate,
-			float64(r.ok)/r.window.Seconds(), 100*float64(r.ok)/r.window.Seconds()/rate, r.dups, r.live)
+			float64(r.ok)/r.batch.Seconds(), 100*float64(r.ok)/(rate*r.batch.Seconds()+rate),
+			float64(r.windowOK)/r.window.Seconds(), 100*float64(r.windowOK)/(rate*r.window.Seconds()+rate), r.dups, r.live)
+	}
+	b.WriteString("POST window: from the first POST of an assignment request to the last, of any workspace (where demand is above the throttle);\n")
+	b.WriteString("of t.: the 2xx over what the throttle allows in that time, rate × time + its burst (the bucket starts full)\n")
+	b.WriteString("each workspace: its wall time, and when its adminAdd requests were made, from the batch's start:\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  k=%d: %s\n", r.k, strings.Join(r.spans, "; "))
 	}
 	b.WriteString("answered 2xx (and 429) in each second of the batch, from its start:\n")
 	for _, r := range rows {
@@ -233,10 +243,10 @@ func benchWorkspacesK(dir, rc string, k, n int, rate float64, latency, delivery 
 		if a.status >= 200 && a.status < 300 {
 			row.ok++
 		}
-		if first.IsZero() || a.at.Before(first) {
+		if a.post && (first.IsZero() || a.at.Before(first)) {
 			first = a.at
 		}
-		if a.at.After(last) {
+		if a.post && a.at.After(last) {
 			last = a.at
 		}
 		sec := int(a.at.Sub(start) / time.Second)
@@ -252,12 +262,28 @@ func benchWorkspacesK(dir, rc string, k, n int, rate float64, latency, delivery 
 		}
 	}
 	row.window = last.Sub(first)
+	for _, a := range ans {
+		if a.status >= 200 && a.status < 300 && !a.at.Before(first) && !a.at.After(last) {
+			row.windowOK++
+		}
+	}
 	// Every adminAdd beyond one per package and target is a duplicate.
 	adds := map[string]int{}
+	firstAdd, lastAdd := map[string]time.Time{}, map[string]time.Time{}
 	for _, q := range srv.Requests() {
 		if q.RequestType == "adminAdd" {
 			adds[q.AccessPackageID+"/"+q.TargetObjectID]++
+			if t, ok := firstAdd[q.AccessPackageID]; !ok || q.Created.Before(t) {
+				firstAdd[q.AccessPackageID] = q.Created
+			}
+			if q.Created.After(lastAdd[q.AccessPackageID]) {
+				lastAdd[q.AccessPackageID] = q.Created
+			}
 		}
+	}
+	for i, p := range pkgs {
+		row.spans = append(row.spans, fmt.Sprintf("%s, adds %.0f–%.0f s", took[i].Round(100*time.Millisecond),
+			firstAdd[p].Sub(start).Seconds(), lastAdd[p].Sub(start).Seconds()))
 	}
 	for _, c := range adds {
 		row.dups += c - 1
