@@ -114,11 +114,15 @@ func (rec *recorder) answers() []answered {
 
 // wsRow is one k of the table.
 type wsRow struct {
-	k                  int
-	batch, slow, fast  time.Duration
-	window             time.Duration
-	windowOK           int
-	spans              []string
+	k                 int
+	batch, slow, fast time.Duration
+	window            time.Duration
+	windowOK          int
+	spans             []string
+	// share is the most adds one workspace made over the fewest, while
+	// every workspace was adding (from the last first add to the first
+	// last add): how evenly the throttle was shared.
+	share              float64
 	requests, ok, thr  int
 	dups, live         int
 	perSecond          []int
@@ -144,16 +148,17 @@ func benchWorkspaces(dir, rc string, ks []int, n int, rate float64, latency, del
 	var b strings.Builder
 	fmt.Fprintf(&b, "many workspaces, one tenant: k concurrent terraform apply, each N=%d targets in its own access package and state,\n", n)
 	fmt.Fprintf(&b, "one Graph throttled at %.0f requests/s (burst %d, Retry-After 1 s), %s per Graph call, %s to delivery, max_concurrent_requests 10 (default)\n", rate, int(rate), latency, delivery)
-	fmt.Fprintf(&b, "%3s %10s %10s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "k", "batch", "slowest/", "POST", "Graph", "2xx", "429s", "2xx/s, batch", "2xx/s, POST", "dupl.", "live")
-	fmt.Fprintf(&b, "%3s %10s %10s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "", "wall", "fastest", "window", "requests", "", "", "(of t.)", "window (of t.)", "adds", "")
+	fmt.Fprintf(&b, "%3s %10s %10s %8s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "k", "batch", "slowest/", "share", "POST", "Graph", "2xx", "429s", "2xx/s, batch", "2xx/s, POST", "dupl.", "live")
+	fmt.Fprintf(&b, "%3s %10s %10s %8s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "", "wall", "fastest", "max/min", "window", "requests", "", "", "(of t.)", "window (of t.)", "adds", "")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%3d %10s %9.2f× %10s   %8d %6d %6d   %5.1f (%5.1f%%) %5.1f (%5.1f%%)   %5d %8d\n", r.k, r.batch.Round(10*time.Millisecond),
-			r.slow.Seconds()/r.fast.Seconds(), r.window.Round(10*time.Millisecond), r.requests, r.ok, r.thr,
+		fmt.Fprintf(&b, "%3d %10s %9.2f× %7.2f× %10s   %8d %6d %6d   %5.1f (%5.1f%%) %5.1f (%5.1f%%)   %5d %8d\n", r.k, r.batch.Round(10*time.Millisecond),
+			r.slow.Seconds()/r.fast.Seconds(), r.share, r.window.Round(10*time.Millisecond), r.requests, r.ok, r.thr,
 			float64(r.ok)/r.batch.Seconds(), 100*float64(r.ok)/(rate*r.batch.Seconds()+rate),
 			float64(r.windowOK)/r.window.Seconds(), 100*float64(r.windowOK)/(rate*r.window.Seconds()+rate), r.dups, r.live)
 	}
 	b.WriteString("POST window: from the first POST of an assignment request to the last, of any workspace (where demand is above the throttle);\n")
 	b.WriteString("of t.: the 2xx over what the throttle allows in that time, rate × time + its burst (the bucket starts full)\n")
+	b.WriteString("share max/min: adds of the workspace that made most over the one that made fewest, while every workspace was adding\n")
 	b.WriteString("each workspace: its wall time, and when its adminAdd requests were made, from the batch's start:\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "  k=%d: %s\n", r.k, strings.Join(r.spans, "; "))
@@ -277,7 +282,8 @@ func benchWorkspacesK(dir, rc string, k, n int, rate float64, latency, delivery 
 	// Every adminAdd beyond one per package and target is a duplicate.
 	adds := map[string]int{}
 	firstAdd, lastAdd := map[string]time.Time{}, map[string]time.Time{}
-	for _, q := range srv.Requests() {
+	reqs := srv.Requests()
+	for _, q := range reqs {
 		if q.RequestType == "adminAdd" {
 			adds[q.AccessPackageID+"/"+q.TargetObjectID]++
 			if t, ok := firstAdd[q.AccessPackageID]; !ok || q.Created.Before(t) {
@@ -288,16 +294,37 @@ func benchWorkspacesK(dir, rc string, k, n int, rate float64, latency, delivery 
 			}
 		}
 	}
+	var allFrom, allTo time.Time
 	for i, p := range pkgs {
 		row.spans = append(row.spans, fmt.Sprintf("%s, adds %.0f–%.0f s", took[i].Round(100*time.Millisecond),
 			firstAdd[p].Sub(start).Seconds(), lastAdd[p].Sub(start).Seconds()))
+		if firstAdd[p].After(allFrom) {
+			allFrom = firstAdd[p]
+		}
+		if allTo.IsZero() || lastAdd[p].Before(allTo) {
+			allTo = lastAdd[p]
+		}
+	}
+	row.share = 1
+	if k > 1 && allTo.After(allFrom) {
+		during := map[string]int{}
+		for _, q := range reqs {
+			if q.RequestType == "adminAdd" && !q.Created.Before(allFrom) && !q.Created.After(allTo) {
+				during[q.AccessPackageID]++
+			}
+		}
+		most, fewest := 0, k*n
+		for _, p := range pkgs {
+			most, fewest = max(most, during[p]), min(fewest, during[p])
+		}
+		row.share = float64(most) / float64(max(fewest, 1))
 	}
 	for _, c := range adds {
 		row.dups += c - 1
 	}
 	row.live = countLive(srv)
-	fmt.Printf("    batch %s, slowest/fastest %.2f×, %d requests, %d 2xx, %d 429s, %d duplicate adds, %d live\n", row.batch.Round(10*time.Millisecond),
-		row.slow.Seconds()/row.fast.Seconds(), row.requests, row.ok, row.thr, row.dups, row.live)
+	fmt.Printf("    batch %s, slowest/fastest %.2f×, share max/min %.2f×, %d requests, %d 2xx, %d 429s, %d duplicate adds, %d live\n", row.batch.Round(10*time.Millisecond),
+		row.slow.Seconds()/row.fast.Seconds(), row.share, row.requests, row.ok, row.thr, row.dups, row.live)
 	if row.dups > 0 {
 		return row, fmt.Errorf("%d duplicate adminAdd requests", row.dups)
 	}
