@@ -12,6 +12,10 @@
 //	-latency 50ms    added to every Graph call
 //	-delivery 1s     from submission to delivery
 //	-parallelism 10  Terraform's default, also the floor's concurrency
+//	-candidates 1000,5000,20000  Terraform core alone, terraform_data.input as a set, a list and a map of N targets (BENCH_CANDIDATES; 0 for none)
+//	-candidates-cap 10m  each of those phases is stopped there and reported as stopped (BENCH_CANDIDATES_CAP)
+//	-workspaces 1,2,4,8  k concurrent applies, each in its own package and state, against one Graph throttled at -throttle (BENCH_WORKSPACES; 0 for none)
+//	-workspaces-n 1000   targets in each of those applies (BENCH_WORKSPACES_N)
 package main
 
 import (
@@ -53,9 +57,17 @@ func main() {
 	par := flag.Int("parallelism", 10, "Terraform's -parallelism and the floor's concurrency")
 	setNs := flag.String("set-n", envOr("BENCH_SET_N", "0"), "target counts for the authoritative resource, comma-separated")
 	sweep := flag.String("sweep", envOr("BENCH_SWEEP", "0"), "max_concurrent_requests levels, comma-separated")
-	rate := flag.Float64("throttle", 100, "Graph's rate limit in the concurrency table, requests a second")
+	rate := flag.Float64("throttle", 100, "Graph's rate limit in the concurrency and workspaces tables, requests a second")
+	cands := flag.String("candidates", envOr("BENCH_CANDIDATES", "0"), "target counts for Terraform core by representation, comma-separated")
+	capArg := flag.String("candidates-cap", envOr("BENCH_CANDIDATES_CAP", "10m"), "the longest a phase of the representation table may run")
+	wss := flag.String("workspaces", envOr("BENCH_WORKSPACES", "0"), "numbers of concurrent workspaces, comma-separated")
+	wsN := flag.String("workspaces-n", envOr("BENCH_WORKSPACES_N", "1000"), "targets in each workspace")
 	flag.Parse()
-	if err := run(*ns, *setNs, *sweep, *rate, *latency, *delivery, *par); err != nil {
+	limit, err := candidatesLimit(*capArg)
+	if err == nil {
+		err = run(*ns, *setNs, *sweep, *cands, *wss, *wsN, limit, *rate, *latency, *delivery, *par)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -97,8 +109,20 @@ func counts(s string) ([]int, error) {
 	return out, nil
 }
 
-func run(ns, setNs, sweep string, rate float64, latency, delivery time.Duration, par int) error {
+func run(ns, setNs, sweep, cands, wss, wsN string, limit time.Duration, rate float64, latency, delivery time.Duration, par int) error {
 	persons, err := counts(ns)
+	if err != nil {
+		return err
+	}
+	workspaces, err := counts(wss)
+	if err != nil {
+		return err
+	}
+	perWorkspace, err := counts(wsN)
+	if err != nil || len(perWorkspace) != 1 {
+		return fmt.Errorf("bad BENCH_WORKSPACES_N %q: give one count", wsN)
+	}
+	candidateNs, err := counts(cands)
 	if err != nil {
 		return err
 	}
@@ -159,6 +183,20 @@ func run(ns, setNs, sweep string, rate float64, latency, delivery time.Duration,
 		}
 		tables = append(tables, t)
 	}
+	if len(candidateNs) > 0 {
+		t, err := benchCandidates(dir, rc, candidateNs, limit)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
+	if len(workspaces) > 0 {
+		t, err := benchWorkspaces(dir, rc, workspaces, perWorkspace[0], rate, latency, delivery)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
 	fmt.Println()
 	for _, t := range tables {
 		fmt.Println(t)
@@ -166,7 +204,12 @@ func run(ns, setNs, sweep string, rate float64, latency, delivery time.Duration,
 	return nil
 }
 
-type io struct{ quiet bool }
+// io says where a command's output goes: to the terminal, or (quiet) kept
+// for the error message; keep, when set, receives it too.
+type io struct {
+	quiet bool
+	keep  *strings.Builder
+}
 
 // routes renders calls by route, in route order.
 func routes(m map[string]int) string {
@@ -302,7 +345,7 @@ resource "entitlement_access_package_assignment" "a" {
 	}); err != nil {
 		return "", err
 	}
-	return table(n, latency, delivery, par, phases, refreshUse.providerHWM, binSize), nil
+	return table(n, latency, delivery, par, phases, refreshUse, binSize), nil
 }
 
 // runFloor runs the floor on a reset emulator with the same latency and
@@ -359,7 +402,7 @@ func total(m map[string]int) int {
 	return t
 }
 
-func table(n int, latency, delivery time.Duration, par int, phases []*phase, peakRSS, binSize int64) string {
+func table(n int, latency, delivery time.Duration, par int, phases []*phase, refresh usage, binSize int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "N=%d assignments, %s per Graph call, %s to delivery, parallelism %d\n", n, latency, delivery, par)
 	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %-28s %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per assignment", "")
@@ -385,15 +428,16 @@ func table(n int, latency, delivery time.Duration, par int, phases []*phase, pea
 	for _, p := range phases {
 		fmt.Fprintf(&b, "  %-27s %s\n", p.name, routes(p.tfCalls))
 	}
-	fmt.Fprintf(&b, "provider peak RSS during the refresh plan: %.1f MiB; release binary: %.1f MiB\n", float64(peakRSS)/(1<<20), float64(binSize)/(1<<20))
+	fmt.Fprintf(&b, "provider peak RSS during the refresh plan: %.1f MiB; core peak RSS: %.1f MiB; release binary: %.1f MiB\n", float64(refresh.providerHWM)/(1<<20), float64(refresh.coreHWM)/(1<<20), float64(binSize)/(1<<20))
 	return b.String()
 }
 
-// usage is what the processes of one Terraform command used: the
-// provider's peak resident set, and the CPU time of the provider and of
-// Terraform itself, read from /proc while they run.
+// usage is what the processes of one Terraform command used: the peak
+// resident set (VmHWM) of the provider and of Terraform core (the
+// terraform or tofu process), and the CPU time of each, read from /proc
+// while they run.
 type usage struct {
-	providerHWM          int64
+	providerHWM, coreHWM int64
 	providerCPU, coreCPU time.Duration
 }
 
@@ -418,6 +462,8 @@ func watchProcesses() func() usage {
 				mu.Lock()
 				if p.provider {
 					u.providerHWM = max(u.providerHWM, p.hwm)
+				} else {
+					u.coreHWM = max(u.coreHWM, p.hwm)
 				}
 				cpu[p.pid] = struct {
 					provider bool
@@ -455,10 +501,13 @@ type procSample struct {
 	cpu      time.Duration
 }
 
-// sampleProcesses reads the terraform and provider processes in /proc.
+// sampleProcesses reads the Terraform core (terraform or tofu) and
+// provider processes in /proc that descend from this command, so that
+// another user's Terraform on the same machine is not counted.
 func sampleProcesses() []procSample {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var out []procSample
+	parent := map[int]int{}
 	for _, d := range dirs {
 		stat, err := os.ReadFile(filepath.Join(d, "stat"))
 		if err != nil {
@@ -471,33 +520,45 @@ func sampleProcesses() []procSample {
 			continue
 		}
 		comm := st[open+1 : closing]
-		provider := strings.HasPrefix(comm, "terraform-prov")
-		if !provider && comm != "terraform" {
-			continue
-		}
 		f := strings.Fields(st[closing+2:])
 		if len(f) < 13 {
 			continue
 		}
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		ppid, _ := strconv.Atoi(f[1])
+		parent[pid] = ppid
+		provider := strings.HasPrefix(comm, "terraform-prov")
+		if !provider && comm != "terraform" && comm != "tofu" {
+			continue
+		}
 		ut, _ := strconv.ParseInt(f[11], 10, 64)
 		stt, _ := strconv.ParseInt(f[12], 10, 64)
-		pid, _ := strconv.Atoi(filepath.Base(d))
 		p := procSample{pid: pid, provider: provider, cpu: time.Duration(ut+stt) * time.Second / 100}
-		if provider {
-			if status, err := os.ReadFile(filepath.Join(d, "status")); err == nil {
-				sc := bufio.NewScanner(strings.NewReader(string(status)))
-				for sc.Scan() {
-					if line := sc.Text(); strings.HasPrefix(line, "VmHWM:") {
-						if kb, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64); err == nil {
-							p.hwm = kb * 1024
-						}
+		if status, err := os.ReadFile(filepath.Join(d, "status")); err == nil {
+			sc := bufio.NewScanner(strings.NewReader(string(status)))
+			for sc.Scan() {
+				if line := sc.Text(); strings.HasPrefix(line, "VmHWM:") {
+					if kb, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64); err == nil {
+						p.hwm = kb * 1024
 					}
 				}
 			}
 		}
 		out = append(out, p)
 	}
-	return out
+	self := os.Getpid()
+	mine := out[:0]
+	for _, p := range out {
+		// Walk up at most a few levels: the bench starts terraform, which
+		// starts the provider.
+		for a, i := parent[p.pid], 0; a > 1 && i < 8; a, i = parent[a], i+1 {
+			if a == self {
+				mine = append(mine, p)
+				break
+			}
+		}
+	}
+	return mine
 }
 
 // floor does the same work with the minimal Graph calls: one POST per
@@ -612,13 +673,28 @@ func sh(dir string, env []string, o io, name string, args ...string) error {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var out strings.Builder
-	if o.quiet {
+	switch {
+	case o.keep != nil:
+		cmd.Stdout, cmd.Stderr = o.keep, o.keep
+	case o.quiet:
 		cmd.Stdout, cmd.Stderr = &out, &out
-	} else {
+	default:
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	}
 	if err := cmd.Run(); err != nil {
+		if o.keep != nil {
+			out.WriteString(tail(o.keep.String()))
+		}
 		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
 	}
 	return nil
+}
+
+// tail is the last 4,000 bytes of s, for an error message.
+func tail(s string) string {
+	const n = 4000
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
 }

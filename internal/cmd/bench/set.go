@@ -46,16 +46,23 @@ resource "entitlement_access_package_assignments" "all" {
 `
 
 // setRun is a working directory for the resource against one emulator.
+// The roster is users; the fixture has one more user, extra, for the plan
+// that adds a target (its variables are in plusOne).
 type setRun struct {
 	dir, work string
 	env       []string
 	srv       *emulator.Server
 	url       string
 	users     []string
+	extra     string
 }
 
+// plusOne is the variable file of the roster with one more user.
+const plusOne = "plus-one.tfvars.json"
+
 func newSetRun(dir, rc string, n int, delivery time.Duration, name string) (*setRun, func(), error) {
-	f, users := fixture(n)
+	f, all := fixture(n + 1)
+	users, extra := all[:n], all[n]
 	srv, err := emulator.New(emulator.Options{Fixture: f, DeliveryDelay: delivery})
 	if err != nil {
 		return nil, nil, err
@@ -78,7 +85,12 @@ func newSetRun(dir, rc string, n int, delivery time.Duration, name string) (*set
 		stop()
 		return nil, nil, err
 	}
-	r := &setRun{dir: dir, work: work, srv: srv, url: url, users: users,
+	vars, _ = json.Marshal(map[string]any{"users": all})
+	if err := os.WriteFile(filepath.Join(work, plusOne), vars, 0o644); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	r := &setRun{dir: dir, work: work, srv: srv, url: url, users: users, extra: extra,
 		env: []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 			"ENTITLEMENT_GRAPH_URL=" + url, "ENTITLEMENT_ACCESS_TOKEN=" + srv.Token()}}
 	if err := sh(work, r.env, io{quiet: true}, "terraform", "init", "-input=false", "-no-color"); err != nil {
@@ -89,6 +101,11 @@ func newSetRun(dir, rc string, n int, delivery time.Duration, name string) (*set
 }
 
 func (r *setRun) tf(conc int, args ...string) (time.Duration, usage, error) {
+	return r.tfKeep(conc, nil, args...)
+}
+
+// tfKeep runs a terraform command, its output into keep when that is set.
+func (r *setRun) tfKeep(conc int, keep *strings.Builder, args ...string) (time.Duration, usage, error) {
 	// Options go before a saved plan's file name; a saved plan carries its variables.
 	opts := []string{"-input=false", "-no-color"}
 	if len(args) < 2 || args[1] != "tfplan" {
@@ -97,7 +114,7 @@ func (r *setRun) tf(conc int, args ...string) (time.Duration, usage, error) {
 	args = append(append([]string{args[0]}, opts...), args[1:]...)
 	stop := watchProcesses()
 	start := time.Now()
-	err := sh(r.work, r.env, io{quiet: true}, "terraform", args...)
+	err := sh(r.work, r.env, io{quiet: true, keep: keep}, "terraform", args...)
 	return time.Since(start), stop(), err
 }
 
@@ -147,6 +164,21 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 	if live := countLive(srv); live != n {
 		return "", fmt.Errorf("%d assignments live after create, want %d", live, n)
 	}
+	// The plan a reviewer reads when one person joins: the CLI's human
+	// rendering of the change (with the refresh before it), which must
+	// name the person.
+	srv.ResetMetrics()
+	fmt.Printf("    terraform plan -var-file=%s (rendered)\n", plusOne)
+	var rendered strings.Builder
+	d, u, err := r.tfKeep(par, &rendered, "plan", "-var-file="+plusOne, "-var", "end="+end1)
+	if err != nil {
+		return "", err
+	}
+	if !strings.Contains(rendered.String(), r.extra) {
+		return "", fmt.Errorf("the rendered plan adding one target does not name %s:\n%s", r.extra, tail(rendered.String()))
+	}
+	phases = append(phases, &phase{name: "plan adding one target (rendered)", tf: d, tfCalls: calls(srv), minCalls: fmt.Sprintf("%.2f", pages), use: u,
+		note: fmt.Sprintf("%d bytes of output", rendered.Len())})
 	noRefresh, err := measure("plan -refresh=false", "0", "plan", "-refresh=false", "-var", "end="+end1)
 	if err != nil {
 		return "", err
@@ -168,7 +200,7 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 
 	if err := runFloor(srv, r.url, n, latency, par, phases, func(c *graph.Client) []func(context.Context) error {
 		fl := &setFloor{floor: floor{c: c, srv: srv, users: r.users, par: par, delivery: delivery}}
-		return []func(context.Context) error{fl.create, nil, fl.refresh, fl.update, fl.destroy}
+		return []func(context.Context) error{fl.create, nil, nil, fl.refresh, fl.update, fl.destroy}
 	}); err != nil {
 		return "", err
 	}
@@ -178,8 +210,8 @@ func benchSet(dir, rc string, n int, latency, delivery time.Duration, par int) (
 func setTable(n int, latency, delivery time.Duration, par int, phases []*phase) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "entitlement_access_package_assignments, N=%d targets, %s per Graph call, %s to delivery, max_concurrent_requests %d\n", n, latency, delivery, par)
-	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %-26s %-9s   %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per target", "provider", "its saved plan")
-	fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9s %7s %7s   %-9s   %s\n", "", "", "", "", "terraform", "floor", "minimum", "peak RSS", "(with refresh)")
+	fmt.Fprintf(&b, "%-34s %10s %10s %7s   %-26s %-9s   %-9s   %s\n", "operation", "terraform", "floor", "ratio", "Graph calls per target", "provider", "core", "its saved plan")
+	fmt.Fprintf(&b, "%-34s %10s %10s %7s   %9s %7s %7s   %-9s   %-9s   %s\n", "", "", "", "", "terraform", "floor", "minimum", "peak RSS", "peak RSS", "(with refresh)")
 	for _, p := range phases {
 		fl, ratio, flc, plan := "—", "—", "—", ""
 		if p.floor > 0 {
@@ -192,16 +224,16 @@ func setTable(n int, latency, delivery time.Duration, par int, phases []*phase) 
 		if p.plan > 0 {
 			plan = fmt.Sprintf("%s, %d calls; plan+apply %.3f× the floor", p.plan.Round(10*time.Millisecond), total(p.planCalls), (p.plan+p.tf).Seconds()/p.floor.Seconds())
 		}
-		fmt.Fprintf(&b, "%-29s %10s %10s %7s   %9.3f %7s %7s   %5.1f MiB   %s%s\n", p.name, p.tf.Round(10*time.Millisecond), fl, ratio,
-			float64(total(p.tfCalls))/float64(n), flc, p.minCalls, float64(p.use.providerHWM)/(1<<20), plan, p.note)
+		fmt.Fprintf(&b, "%-34s %10s %10s %7s   %9.3f %7s %7s   %5.1f MiB   %5.1f MiB   %s%s\n", p.name, p.tf.Round(10*time.Millisecond), fl, ratio,
+			float64(total(p.tfCalls))/float64(n), flc, p.minCalls, float64(p.use.providerHWM)/(1<<20), float64(p.use.coreHWM)/(1<<20), plan, p.note)
 	}
 	b.WriteString("CPU time of the Terraform command (terraform core / provider):\n")
 	for _, p := range phases {
-		fmt.Fprintf(&b, "  %-27s %s / %s\n", p.name, p.use.coreCPU.Round(10*time.Millisecond), p.use.providerCPU.Round(10*time.Millisecond))
+		fmt.Fprintf(&b, "  %-33s %s / %s\n", p.name, p.use.coreCPU.Round(10*time.Millisecond), p.use.providerCPU.Round(10*time.Millisecond))
 	}
 	b.WriteString("Graph calls by route (terraform | floor):\n")
 	for _, p := range phases {
-		fmt.Fprintf(&b, "  %-27s %s | %s\n", p.name, routes(p.tfCalls), routes(p.flCalls))
+		fmt.Fprintf(&b, "  %-33s %s | %s\n", p.name, routes(p.tfCalls), routes(p.flCalls))
 	}
 	return b.String()
 }
