@@ -83,3 +83,25 @@ func TestExpirationMatchesEquivalentDurations(t *testing.T) {
 		t.Error("P91D matches P90D")
 	}
 }
+
+// Request bodies go as plain JSON: gzip would cost a writer of over a
+// megabyte per request for a body of a few hundred bytes.
+func TestRequestBodiesAreNotCompressed(t *testing.T) {
+	var encoding, body string
+	ft := &fakeTransport{answers: []func(*http.Request) (*http.Response, error){func(r *http.Request) (*http.Response, error) {
+		encoding = r.Header.Get("Content-Encoding")
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		body = string(raw)
+		return answer(201, requestJSON)(r)
+	}}}
+	c := testClient(t, ft)
+	if _, err := c.SubmitAdd(context.Background(), AddInput{AccessPackageID: "p", PolicyID: "q", TargetObjectID: "u"}); err != nil {
+		t.Fatal(err)
+	}
+	if encoding != "" || !strings.HasPrefix(body, "{") {
+		t.Fatalf("Content-Encoding %q, body %q", encoding, body)
+	}
+}

@@ -16,6 +16,7 @@
 //	-candidates-cap 10m  each of those phases is stopped there and reported as stopped (BENCH_CANDIDATES_CAP)
 //	-workspaces 1,2,4,8  k concurrent applies, each in its own package and state, against one Graph throttled at -throttle (BENCH_WORKSPACES; 0 for none)
 //	-workspaces-n 1000   targets in each of those applies (BENCH_WORKSPACES_N)
+//	-workspaces-concurrency 10  max_concurrent_requests of each of them (BENCH_WORKSPACES_CONCURRENCY)
 package main
 
 import (
@@ -62,6 +63,7 @@ func main() {
 	capArg := flag.String("candidates-cap", envOr("BENCH_CANDIDATES_CAP", "10m"), "the longest a phase of the representation table may run")
 	wss := flag.String("workspaces", envOr("BENCH_WORKSPACES", "0"), "numbers of concurrent workspaces, comma-separated")
 	wsN := flag.String("workspaces-n", envOr("BENCH_WORKSPACES_N", "1000"), "targets in each workspace")
+	flag.IntVar(&wsConcurrency, "workspaces-concurrency", atoiOr(os.Getenv("BENCH_WORKSPACES_CONCURRENCY"), 10), "max_concurrent_requests of every workspace's provider")
 	flag.Parse()
 	limit, err := candidatesLimit(*capArg)
 	if err == nil {
@@ -71,6 +73,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// atoiOr is s as a number, or d when s is empty or not one.
+func atoiOr(s string, d int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return d
 }
 
 func envOr(k, d string) string {

@@ -129,6 +129,9 @@ type wsRow struct {
 	throttledPerSecond []int
 }
 
+// wsConcurrency is max_concurrent_requests in every workspace.
+var wsConcurrency = 10
+
 func benchWorkspaces(dir, rc string, ks []int, n int, rate float64, latency, delivery time.Duration) (string, error) {
 	var rows []wsRow
 	for _, k := range ks {
@@ -147,7 +150,7 @@ func benchWorkspaces(dir, rc string, ks []int, n int, rate float64, latency, del
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "many workspaces, one tenant: k concurrent terraform apply, each N=%d targets in its own access package and state,\n", n)
-	fmt.Fprintf(&b, "one Graph throttled at %.0f requests/s (burst %d, Retry-After 1 s), %s per Graph call, %s to delivery, max_concurrent_requests 10 (default)\n", rate, int(rate), latency, delivery)
+	fmt.Fprintf(&b, "one Graph throttled at %.0f requests/s (burst %d, Retry-After 1 s), %s per Graph call, %s to delivery, max_concurrent_requests %d\n", rate, int(rate), latency, delivery, wsConcurrency)
 	fmt.Fprintf(&b, "%3s %10s %10s %8s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "k", "batch", "slowest/", "share", "POST", "Graph", "2xx", "429s", "2xx/s, batch", "2xx/s, POST", "dupl.", "live")
 	fmt.Fprintf(&b, "%3s %10s %10s %8s %10s   %8s %6s %6s   %14s %14s   %5s %8s\n", "", "wall", "fastest", "max/min", "window", "requests", "", "", "(of t.)", "window (of t.)", "adds", "")
 	for _, r := range rows {
@@ -198,7 +201,7 @@ func benchWorkspacesK(dir, rc string, k, n int, rate float64, latency, delivery 
 	defer func() { _ = hs.Close() }()
 	url := "http://" + ln.Addr().String()
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-		"ENTITLEMENT_GRAPH_URL=" + url, "ENTITLEMENT_ACCESS_TOKEN=" + srv.Token()}
+		"ENTITLEMENT_GRAPH_URL=" + url, "ENTITLEMENT_ACCESS_TOKEN=" + srv.Token(), fmt.Sprintf("ENTITLEMENT_MAX_CONCURRENT_REQUESTS=%d", wsConcurrency)}
 	works := make([]string, k)
 	for i := range k {
 		works[i] = filepath.Join(dir, fmt.Sprintf("ws-%d-%d-%d-%d", k, n, try, i))
