@@ -1216,7 +1216,7 @@ func timeString(s *graph.Schedule, end bool) string {
 // whose access a person removed outside Terraform: out of assignment_ids,
 // in ended.
 func record(m *accessPackageAssignmentsResourceModel, held map[string]holding, drift map[string]driftEntry) diag.Diagnostics {
-	return recordMaps(m, held, drift, nil)
+	return recordMaps(m, held, drift, nil, false)
 }
 
 // notAssigned is the undelivered value of a configured target for which
@@ -1255,44 +1255,16 @@ func recordApplied(m *accessPackageAssignmentsResourceModel, held map[string]hol
 		h.Key = key
 		mine[k] = h
 	}
-	// Every date the plan has a key for is recorded, empty when Graph has
-	// none (a request refused, a delivery still failing).
-	planned := func(v types.Map) []string {
-		var keys []string
-		if !v.IsNull() && !v.IsUnknown() {
-			for k := range v.Elements() {
-				keys = append(keys, k)
-			}
-		}
-		return keys
-	}
-	needStarts, needEnds := planned(m.AccessStarts), planned(m.AccessEnds)
-	diags := recordMaps(m, mine, nil, missing)
-	for _, f := range []struct {
-		dst  *types.Map
-		need []string
-	}{{&m.AccessStarts, needStarts}, {&m.AccessEnds, needEnds}} {
-		if len(f.need) == 0 {
-			continue
-		}
-		elems := f.dst.Elements()
-		for _, k := range f.need {
-			if _, ok := elems[k]; !ok {
-				elems[k] = types.StringValue("")
-			}
-		}
-		v, d := types.MapValue(types.StringType, elems)
-		diags.Append(d...)
-		*f.dst = v
-	}
-	return diags
+	return recordMaps(m, mine, nil, missing, true)
 }
 
 // recordMaps writes the computed maps: each held target's assignment id,
 // start and end; undelivered for those not delivered (and notAssigned for
 // missing); invited for email targets; ended for those whose access ended
-// (and for drift).
-func recordMaps(m *accessPackageAssignmentsResourceModel, held map[string]holding, drift map[string]driftEntry, missing []string) diag.Diagnostics {
+// (and for drift). With plannedDates, every date the plan in m has a key
+// for is recorded, empty when Graph has none (a request refused, a delivery
+// still failing), so the keys the plan planned are the keys it returns.
+func recordMaps(m *accessPackageAssignmentsResourceModel, held map[string]holding, drift map[string]driftEntry, missing []string, plannedDates bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	assignmentIDs := make(map[string]attr.Value, len(held))
 	starts := make(map[string]attr.Value, len(held))
@@ -1324,6 +1296,21 @@ func recordMaps(m *accessPackageAssignmentsResourceModel, held map[string]holdin
 	for _, k := range missing {
 		assignmentIDs[k] = types.StringValue("")
 		undelivered[k] = types.StringValue(notAssigned)
+	}
+	if plannedDates {
+		for _, f := range []struct {
+			planned types.Map
+			elems   map[string]attr.Value
+		}{{m.AccessStarts, starts}, {m.AccessEnds, ends}} {
+			if f.planned.IsNull() || f.planned.IsUnknown() {
+				continue
+			}
+			for k := range f.planned.Elements() {
+				if _, ok := f.elems[k]; !ok {
+					f.elems[k] = types.StringValue("")
+				}
+			}
+		}
 	}
 	for _, f := range []struct {
 		dst   *types.Map
